@@ -1,0 +1,57 @@
+using System.Text.Json.Serialization;
+using Edge.Config.Reload;
+using Edge.Proxy.Hosting;
+
+namespace Edge.Proxy.Admin;
+
+/// <summary>The admin API: health, readiness and config. Served only on the admin listener.</summary>
+public static class AdminEndpoints
+{
+    public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup(string.Empty).WithMetadata(AdminEndpointMetadata.Instance);
+
+        admin.MapGet("/healthz", () => Results.Json(new StatusBody("ok"), AdminJsonContext.Default.StatusBody));
+
+        admin.MapGet("/readyz", (Readiness readiness) => readiness.Draining
+            ? Results.Json(new StatusBody("draining"), AdminJsonContext.Default.StatusBody, statusCode: StatusCodes.Status503ServiceUnavailable)
+            : Results.Json(new StatusBody("ready"), AdminJsonContext.Default.StatusBody));
+
+        admin.MapGet("/admin/config", (ConfigReloader reloader) => Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody));
+
+        admin.MapPost("/admin/config/reload", async (ConfigReloader reloader, CancellationToken cancellationToken) =>
+        {
+            var status = await reloader.ReloadAsync("admin", cancellationToken).ConfigureAwait(false);
+            // 422 lets a script (curl -f) see a refused config; the body says why.
+            var code = status.Result == ReloadStatus.Rejected ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
+            return Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody, statusCode: code);
+        });
+
+        return endpoints;
+    }
+}
+
+public sealed record StatusBody(string Status);
+
+public sealed record ReloadBody(DateTimeOffset At, string Trigger, string Result, bool Changed, IReadOnlyList<string> Errors);
+
+public sealed record ConfigBody(string Version, string Source, DateTimeOffset LoadedAt, int Routes, int Clusters, ReloadBody? LastReload)
+{
+    public static ConfigBody From(ConfigReloader reloader)
+    {
+        var current = reloader.Current;
+        var last = reloader.LastReload;
+        return new ConfigBody(
+            current.Version,
+            current.Source,
+            current.LoadedAt,
+            current.Routes.Count,
+            current.Clusters.Count,
+            last is null ? null : new ReloadBody(last.At, last.Trigger, last.Result, last.Changed, last.Errors));
+    }
+}
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true)]
+[JsonSerializable(typeof(StatusBody))]
+[JsonSerializable(typeof(ConfigBody))]
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

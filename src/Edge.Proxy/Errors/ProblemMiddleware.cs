@@ -1,0 +1,52 @@
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Edge.Proxy.Errors;
+
+/// <summary>Turns a request that matched no route into a 404 problem instead of an empty body.</summary>
+internal sealed class NoRouteMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context).ConfigureAwait(false);
+        if (context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted && context.GetEndpoint() is null)
+        {
+            await Problem.WriteAsync(context, 404, "No route", $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
+        }
+    }
+}
+
+/// <summary>
+/// Gives YARP's bodiless failures (502, 503, 504) a problem body. Runs inside the proxy
+/// pipeline, so it costs one feature lookup per proxied request and nothing when all is well.
+/// </summary>
+internal sealed class ProxyErrorMiddleware(RequestDelegate next)
+{
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context).ConfigureAwait(false);
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is null || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var cluster = context.GetReverseProxyFeature().Cluster?.Config.ClusterId ?? "(none)";
+        switch (context.Response.StatusCode)
+        {
+            case StatusCodes.Status503ServiceUnavailable:
+                await Problem.WriteAsync(context, 503, "No healthy destination",
+                    $"Cluster '{cluster}' has no destination available to take the request.", RetryAfter).ConfigureAwait(false);
+                break;
+            case StatusCodes.Status504GatewayTimeout:
+                await Problem.WriteAsync(context, 504, "Origin timed out",
+                    $"The origin in cluster '{cluster}' did not answer in time ({error.Error}).").ConfigureAwait(false);
+                break;
+            case >= 500:
+                await Problem.WriteAsync(context, 502, "Origin failed",
+                    $"The origin in cluster '{cluster}' failed to answer ({error.Error}).").ConfigureAwait(false);
+                break;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using Edge.Config;
+using Edge.Config.Model;
+using Edge.Config.Reload;
+using Edge.Config.Sources;
+using Edge.Proxy.Admin;
+using Edge.Proxy.Errors;
+using Edge.Proxy.Observability;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+using Yarp.ReverseProxy.Configuration;
+
+namespace Edge.Proxy.Hosting;
+
+/// <summary>Builds the edge: two listeners, the admin API, the proxy pipeline and config reload.</summary>
+public static partial class EdgeHost
+{
+    public static WebApplication Build(EdgeConfigSnapshot initial, ConfigSource source, EdgeLogging logging, Func<IReadOnlyDictionary<string, string>> environment)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+
+        // Edge reads its own config; nothing from appsettings files or ASPNETCORE_* variables.
+        builder.Configuration.Sources.Clear();
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        Serilog.SerilogLoggingBuilderExtensions.AddSerilog(builder.Logging, logging.Logger, dispose: false);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(logging);
+        services.AddSingleton<Readiness>();
+        services.AddSingleton(new EdgeProxyConfigProvider(initial));
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<EdgeProxyConfigProvider>());
+        services.AddSingleton(sp => new ConfigReloader(
+            initial,
+            source,
+            new EdgeConfigLoader(sp.GetRequiredService<IConfigValidator>(), sp.GetRequiredService<TimeProvider>()),
+            environment,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ConfigReloader>>()));
+        services.AddHostedService<ConfigFileWatcher>();
+        services.AddHostedService<DrainOnShutdown>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget(initial.Edge.Shutdown));
+        services.AddEdgeProxyServices();
+
+        var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Bind(kestrel, ListenerKind.Public, initial.Edge.Listeners.Public, bound);
+            Bind(kestrel, ListenerKind.Admin, initial.Edge.Listeners.Admin, bound);
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<NoRouteMiddleware>();
+        app.UseRouting();
+        app.UseRequestTimeouts();
+        app.MapAdminEndpoints();
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.UseMiddleware<ProxyErrorMiddleware>();
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
+
+        WireReload(app);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var (kind, options) in bound)
+            {
+                Log.Listening(logger, kind.ToString().ToLowerInvariant(), $"http://{options.IPEndPoint?.ToString() ?? "localhost"}");
+            }
+
+            Log.Started(logger, initial.Version, initial.Source, initial.Routes.Count, initial.Clusters.Count);
+        });
+
+        return app;
+    }
+
+    private static void WireReload(WebApplication app)
+    {
+        var reloader = app.Services.GetRequiredService<ConfigReloader>();
+        var provider = app.Services.GetRequiredService<EdgeProxyConfigProvider>();
+        var logging = app.Services.GetRequiredService<EdgeLogging>();
+        var hostOptions = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
+        var startup = reloader.Current.Edge;
+
+        reloader.Applied += (_, next) =>
+        {
+            provider.Update(next);
+            logging.Apply(next.Edge.Logging);
+            // The host reads its shutdown budget when it stops, so a reload can still change it.
+            hostOptions.ShutdownTimeout = ShutdownBudget(next.Edge.Shutdown);
+            if (next.Edge.Listeners.Public != startup.Listeners.Public || next.Edge.Listeners.Admin != startup.Listeners.Admin)
+            {
+                Log.RestartNeeded(logger, "Edge:Listeners");
+            }
+
+            if (!string.Equals(next.Edge.Logging.Format, logging.Format, StringComparison.OrdinalIgnoreCase))
+            {
+                Log.RestartNeeded(logger, "Edge:Logging:Format");
+            }
+        };
+    }
+
+    private static TimeSpan ShutdownBudget(ShutdownOptions shutdown) => shutdown.DrainDelay + shutdown.Timeout;
+
+    private static void Bind(KestrelServerOptions kestrel, ListenerKind kind, string urls, List<(ListenerKind, ListenOptions)> bound)
+    {
+        void Configure(ListenOptions options)
+        {
+            Listener.Tag(options, kind);
+            bound.Add((kind, options));
+        }
+
+        foreach (var url in ListenerUrl.ParseList(urls).Urls)
+        {
+            if (url.Address is { } address)
+            {
+                kestrel.Listen(address, url.Port, Configure);
+            }
+            else if (url.IsLocalhost && url.Port != 0)
+            {
+                kestrel.ListenLocalhost(url.Port, Configure);
+            }
+            else if (url.IsLocalhost)
+            {
+                kestrel.Listen(System.Net.IPAddress.Loopback, 0, Configure);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(url.Port, Configure);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Listening on {Listener} {Url}")]
+        public static partial void Listening(ILogger logger, string listener, string url);
+
+        [LoggerMessage(2, LogLevel.Information, "Edge started: config version {Version} from {Source}, {Routes} routes, {Clusters} clusters")]
+        public static partial void Started(ILogger logger, string version, string source, int routes, int clusters);
+
+        [LoggerMessage(3, LogLevel.Warning, "{Setting} changed in the config; it takes effect only after a restart")]
+        public static partial void RestartNeeded(ILogger logger, string setting);
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.DataProtection;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Edge.Proxy.Hosting;
+
+/// <summary>The services YARP's validation and forwarding rely on, registered the same way for the host and for `edge validate`.</summary>
+public static class ProxyServices
+{
+    public static IReverseProxyBuilder AddEdgeProxyServices(this IServiceCollection services)
+    {
+        services.AddRequestTimeouts();
+        services.AddAuthorization();
+        services.AddCors();
+        // Affinity cookies are protected with in-memory keys: no key files to manage or leak,
+        // at the price that a restart ends 'Cookie'-policy affinity (ArrCookie is unaffected).
+        services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        return services.AddReverseProxy();
+    }
+
+    /// <summary>YARP's validator outside the host: used before the host exists (startup) and by `edge validate`.</summary>
+    public static IConfigValidator CreateStandaloneValidator()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddRouting();
+        services.AddEdgeProxyServices();
+        return services.BuildServiceProvider().GetRequiredService<IConfigValidator>();
+    }
+}

@@ -1,0 +1,56 @@
+using Edge.Config.Model;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Formatting.Json;
+
+namespace Edge.Proxy.Observability;
+
+/// <summary>
+/// Serilog to stdout: JSON lines by default (what container log collectors expect), or text.
+/// The level is a switch, so a reload changes it without a restart.
+/// </summary>
+public sealed class EdgeLogging : IDisposable
+{
+    private readonly LoggingLevelSwitch _level = new();
+    private readonly LoggingLevelSwitch _framework = new();
+    private readonly Logger _logger;
+
+    public EdgeLogging(LoggingOptions options)
+    {
+        Format = options.Format.ToLowerInvariant();
+        Apply(options);
+        var configuration = new LoggerConfiguration()
+            .MinimumLevel.ControlledBy(_level)
+            .MinimumLevel.Override("Microsoft", _framework)
+            .MinimumLevel.Override("System", _framework)
+            .MinimumLevel.Override("Yarp", _framework)
+            .Enrich.FromLogContext();
+        _logger = Format == "text"
+            ? configuration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}").CreateLogger()
+            : configuration.WriteTo.Console(new JsonFormatter(renderMessage: true)).CreateLogger();
+    }
+
+    public Serilog.ILogger Logger => _logger;
+
+    public string Format { get; }
+
+    /// <summary>Applies a level from config. The framework's and YARP's own chatter stays at Warning unless Debug is asked for.</summary>
+    public void Apply(LoggingOptions options)
+    {
+        _level.MinimumLevel = ParseLevel(options.Level);
+        _framework.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : LogEventLevel.Warning;
+    }
+
+    public static LogEventLevel ParseLevel(string level) => level.ToUpperInvariant() switch
+    {
+        "VERBOSE" or "TRACE" => LogEventLevel.Verbose,
+        "DEBUG" => LogEventLevel.Debug,
+        "WARNING" => LogEventLevel.Warning,
+        "ERROR" => LogEventLevel.Error,
+        "FATAL" or "CRITICAL" => LogEventLevel.Fatal,
+        _ => LogEventLevel.Information,
+    };
+
+    public void Dispose() => _logger.Dispose();
+}
