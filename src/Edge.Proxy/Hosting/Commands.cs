@@ -16,7 +16,7 @@ public static class Commands
     {
         var environment = EnvironmentSource.Current();
         var source = ConfigSource.Resolve(configPath, environment, Directory.GetCurrentDirectory());
-        var loader = new EdgeConfigLoader(ProxyServices.CreateStandaloneValidator(), TimeProvider.System);
+        var loader = new EdgeConfigLoader(YarpServices.CreateStandaloneValidator(), TimeProvider.System);
         var result = await loader.LoadAsync(source, environment).ConfigureAwait(false);
         if (result.Snapshot is not { } initial)
         {
@@ -56,7 +56,7 @@ public static class Commands
     {
         var environment = EnvironmentSource.Current();
         var source = ConfigSource.Resolve(configPath, environment, Directory.GetCurrentDirectory());
-        var loader = new EdgeConfigLoader(ProxyServices.CreateStandaloneValidator(), TimeProvider.System);
+        var loader = new EdgeConfigLoader(YarpServices.CreateStandaloneValidator(), TimeProvider.System);
         var result = await loader.LoadAsync(source, environment).ConfigureAwait(false);
         if (result.Snapshot is not { } snapshot)
         {

@@ -1,10 +1,12 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy.Configuration;
 
-namespace Edge.Proxy.Hosting;
+namespace Edge.Config;
 
-/// <summary>The services YARP's validation and forwarding rely on, registered the same way for the host and for `edge validate`.</summary>
-public static class ProxyServices
+/// <summary>The services YARP's validation and forwarding rely on, registered the same way for the host, for `edge validate` and for tests.</summary>
+public static class YarpServices
 {
     public static IReverseProxyBuilder AddEdgeProxyServices(this IServiceCollection services)
     {

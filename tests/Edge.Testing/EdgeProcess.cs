@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Edge.Testing;
+
+/// <summary>
+/// The real `edge` program in its own process, on dynamic loopback ports. Its JSON log lines
+/// tell where it listens; signals are real POSIX signals.
+/// </summary>
+public sealed partial class EdgeProcess : IAsyncDisposable
+{
+    public const int SIGHUP = 1;
+    public const int SIGTERM = 15;
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Uri? _public;
+    private Uri? _admin;
+
+    private EdgeProcess(Process process) => _process = process;
+
+    public Uri PublicUrl => _public ?? throw new InvalidOperationException("The edge has not reported its public listener.");
+
+    public Uri AdminUrl => _admin ?? throw new InvalidOperationException("The edge has not reported its admin listener.");
+
+    public HttpClient Public { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Everything the edge wrote to stdout and stderr so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Path of the `edge` program built next to the tests.</summary>
+    public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "edge.dll");
+
+    /// <summary>Starts `edge --config FILE` and waits until both listeners are bound.</summary>
+    public static async Task<EdgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var edge = new EdgeProcess(Launch(["--config", configPath], environment));
+        edge._process.OutputDataReceived += (_, e) => edge.OnLine(e.Data);
+        edge._process.ErrorDataReceived += (_, e) => edge.OnLine(e.Data);
+        edge._process.BeginOutputReadLine();
+        edge._process.BeginErrorReadLine();
+
+        var exited = edge._process.WaitForExitAsync();
+        var first = await Task.WhenAny(edge._listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(30)));
+        if (first != edge._listening.Task)
+        {
+            var why = first == exited ? $"exited with {edge._process.ExitCode}" : "did not report its listeners within 30 s";
+            await edge.DisposeAsync();
+            throw new InvalidOperationException($"The edge {why}. Output:\n{edge.Output}");
+        }
+
+        edge.Public = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = edge.PublicUrl, Timeout = TimeSpan.FromSeconds(30) };
+        edge.Admin = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = edge.AdminUrl, Timeout = TimeSpan.FromSeconds(30) };
+        return edge;
+    }
+
+    /// <summary>Runs `edge ARGS` to completion, for commands such as validate and for startups that must fail.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    {
+        using var process = Launch(arguments, environment);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"edge {string.Join(' ', arguments)} did not exit in time.");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Log lines (JSON) whose rendered message contains the text.</summary>
+    public bool Logged(string text) => Output.Contains(text, StringComparison.Ordinal);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        Public?.Dispose();
+        Admin?.Dispose();
+        _process.Dispose();
+    }
+
+    private static Process Launch(string[] arguments, IReadOnlyDictionary<string, string>? environment)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(ProgramPath);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // The edge under test sees only what the test gives it.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Edge__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ReverseProxy__", StringComparison.OrdinalIgnoreCase) || k == "EDGE_CONFIG").ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (!line.StartsWith('{') || !line.Contains("\"Listener\"", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        using var document = JsonDocument.Parse(line);
+        if (!document.RootElement.TryGetProperty("Properties", out var properties)
+            || !properties.TryGetProperty("Listener", out var listener)
+            || !properties.TryGetProperty("Url", out var url))
+        {
+            return;
+        }
+
+        var uri = new Uri(url.GetString()!.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        if (listener.GetString() == "public")
+        {
+            _public ??= uri;
+        }
+        else
+        {
+            _admin ??= uri;
+        }
+
+        if (_public is not null && _admin is not null)
+        {
+            _listening.TrySetResult();
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Testing;
+
+/// <summary>
+/// A real Kestrel origin on a loopback port. Every answer names the origin (body and
+/// <c>X-Origin</c> header), so a test can tell which destination served a request.
+/// <c>/slow/{ms}</c> answers after a delay; <c>/health</c> answers with <see cref="HealthStatus"/>.
+/// </summary>
+public sealed class OriginServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private int _requests;
+
+    private OriginServer(string name, WebApplication app)
+    {
+        Name = name;
+        _app = app;
+    }
+
+    public string Name { get; }
+
+    public Uri Url { get; private set; } = null!;
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Paths as the origin received them (after the edge's transforms).</summary>
+    public ConcurrentQueue<string> Paths { get; } = new();
+
+    /// <summary>Requests that reached the origin and have not been answered yet.</summary>
+    public int InFlight => _inFlight;
+
+    public int HealthStatus { get; set; } = 200;
+
+    private int _inFlight;
+    private int _disposed;
+
+    public static async Task<OriginServer> StartAsync(string name)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        var origin = new OriginServer(name, app);
+        app.Use(async (context, next) =>
+        {
+            Interlocked.Increment(ref origin._requests);
+            Interlocked.Increment(ref origin._inFlight);
+            origin.Paths.Enqueue(context.Request.Path.Value + context.Request.QueryString);
+            context.Response.Headers["X-Origin"] = name;
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref origin._inFlight);
+            }
+        });
+        app.MapGet("/slow/{ms:int}", async (int ms) =>
+        {
+            await Task.Delay(ms);
+            return Results.Text(name);
+        });
+        app.MapGet("/health", () => Results.Text(name, statusCode: origin.HealthStatus));
+        app.MapFallback(() => Results.Text(name));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        origin.Url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        return origin;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
