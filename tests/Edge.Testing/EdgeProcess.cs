@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Edge.Testing;
 
@@ -164,21 +165,13 @@ public sealed partial class EdgeProcess : IAsyncDisposable
             _output.AppendLine(line);
         }
 
-        if (!line.StartsWith('{') || !line.Contains("\"Listener\"", StringComparison.Ordinal))
+        if (ListeningLine(line) is not var (listener, url))
         {
             return;
         }
 
-        using var document = JsonDocument.Parse(line);
-        if (!document.RootElement.TryGetProperty("Properties", out var properties)
-            || !properties.TryGetProperty("Listener", out var listener)
-            || !properties.TryGetProperty("Url", out var url))
-        {
-            return;
-        }
-
-        var uri = new Uri(url.GetString()!.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
-        if (listener.GetString() == "public")
+        var uri = new Uri(url.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        if (listener == "public")
         {
             _public ??= uri;
         }
@@ -192,6 +185,31 @@ public sealed partial class EdgeProcess : IAsyncDisposable
             _listening.TrySetResult();
         }
     }
+
+    /// <summary>The listener and URL from an "Listening on ..." line, in either log format.</summary>
+    private static (string Listener, string Url)? ListeningLine(string line)
+    {
+        if (line.StartsWith('{'))
+        {
+            if (!line.Contains("\"Listener\"", StringComparison.Ordinal))
+            {
+                return null;
+            }
+
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.TryGetProperty("Properties", out var properties)
+                && properties.TryGetProperty("Listener", out var listener)
+                && properties.TryGetProperty("Url", out var url)
+                ? (listener.GetString()!, url.GetString()!)
+                : null;
+        }
+
+        var match = TextListening().Match(line);
+        return match.Success ? (match.Groups[1].Value, match.Groups[2].Value) : null;
+    }
+
+    [GeneratedRegex(@"Listening on (public|admin) (http://\S+)")]
+    private static partial Regex TextListening();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int kill(int pid, int signal);

@@ -74,6 +74,25 @@ public sealed class HotReloadTests
     }
 
     [Fact]
+    public async Task Reload_WhileRequestInFlight_InFlightRequestFinishesOnOldConfig()
+    {
+        await using var a = await OriginServer.StartAsync("a");
+        await using var b = await OriginServer.StartAsync("b");
+        var config = EdgeConfigFile.Config(a);
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        var inflight = edge.Public.GetAsync("/slow/1500");
+        await Eventually.TrueAsync(() => a.InFlight == 1, TimeSpan.FromSeconds(5), "the slow request to reach origin a");
+        file.WriteByRename(EdgeConfigFile.WithDestinations(config, b));
+        await Eventually.TrueAsync(async () => await edge.Public.GetStringAsync("/") == "b", TimeSpan.FromSeconds(5), "the reload to route to b");
+
+        using var response = await inflight;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("a", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task InvalidEdit_KeepsOldRouting_AdminConfigShowsRejected()
     {
         await using var a = await OriginServer.StartAsync("a");

@@ -80,6 +80,45 @@ public sealed class ProxyingTests
         await AssertProblemAsync(response, HttpStatusCode.BadGateway);
     }
 
+    [Fact]
+    public async Task NoHealthyDestination_Returns503ProblemWithRetryAfter()
+    {
+        await using var a = await OriginServer.StartAsync("a");
+        a.HealthStatus = 503;
+        var config = EdgeConfigFile.Config(a);
+        config["ReverseProxy"]!["Clusters"]!["main"]!["HealthCheck"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["Active"] = new System.Text.Json.Nodes.JsonObject { ["Enabled"] = true, ["Interval"] = "00:00:00.200", ["Timeout"] = "00:00:01", ["Path"] = "/health" },
+            // YARP's default (HealthyOrPanic) would still send to an unhealthy destination when it is the only one.
+            ["AvailableDestinationsPolicy"] = "HealthyAndUnknown",
+        };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        await Eventually.TrueAsync(async () => (await edge.Public.GetAsync("/")).StatusCode == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(5), "the failing health probe to take the only destination out");
+        using var response = await edge.Public.GetAsync("/");
+
+        await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, "503 carries Retry-After.");
+    }
+
+    [Fact]
+    public async Task OriginTooSlow_Returns504Problem()
+    {
+        await using var a = await OriginServer.StartAsync("a");
+        var config = EdgeConfigFile.Config(a);
+        config["ReverseProxy"]!["Clusters"]!["main"]!["HttpRequest"] = new System.Text.Json.Nodes.JsonObject { ["ActivityTimeout"] = "00:00:00.300" };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        var started = TimeProvider.System.GetTimestamp();
+        using var response = await edge.Public.GetAsync("/slow/5000");
+
+        await AssertProblemAsync(response, HttpStatusCode.GatewayTimeout);
+        Assert.True(TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(3), "The timeout cut the request early.");
+    }
+
     internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
