@@ -24,6 +24,23 @@ internal static class RouteRules
             }
         }
 
+        foreach (var route in routes)
+        {
+            // The edge runs no authentication or CORS middleware, so these would fail every
+            // matching request at run time; refuse them while the config can still be fixed.
+            if (!string.IsNullOrEmpty(route.AuthorizationPolicy) && !string.Equals(route.AuthorizationPolicy, "Anonymous", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(new ConfigError($"ReverseProxy:Routes:{route.RouteId}:AuthorizationPolicy",
+                    $"Route '{route.RouteId}' has AuthorizationPolicy '{route.AuthorizationPolicy}', but Edge does not authenticate clients; the origin must. Remove the key (or use 'Anonymous')."));
+            }
+
+            if (!string.IsNullOrEmpty(route.CorsPolicy))
+            {
+                errors.Add(new ConfigError($"ReverseProxy:Routes:{route.RouteId}:CorsPolicy",
+                    $"Route '{route.RouteId}' has CorsPolicy '{route.CorsPolicy}', but Edge defines no CORS policies. Remove the key: serve the API on the same origin (under /backend) so no CORS is needed, or let the origin answer CORS requests."));
+            }
+        }
+
         // Two routes that match the same requests at the same order make ASP.NET's matcher throw
         // at request time; catch it while the config can still be refused.
         var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
