@@ -37,14 +37,29 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
 
     public async Task<LoadResult> LoadAsync(ReadOnlyMemory<byte> json, string sourceName, IReadOnlyDictionary<string, string> environment)
     {
+        try
+        {
+            return await LoadCoreAsync(json, sourceName, environment).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A config must never crash the edge, whatever shape it has: refuse it instead.
+            return new LoadResult(null, [new ConfigError(sourceName,
+                $"{sourceName} could not be read: {ex.GetType().Name}: {ex.Message}. This is a bug in Edge's config reader; the config is refused and the last good one keeps serving.")]);
+        }
+    }
+
+    private async Task<LoadResult> LoadCoreAsync(ReadOnlyMemory<byte> json, string sourceName, IReadOnlyDictionary<string, string> environment)
+    {
         var errors = new List<ConfigError>();
         var data = JsonFlattener.Flatten(json, sourceName, errors);
+        var unknownTop = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var key in data.Keys)
         {
             var top = key.Split(':')[0];
-            if (!TopLevelKeys.Contains(top, StringComparer.OrdinalIgnoreCase) && top != "$schema")
+            if (!TopLevelKeys.Contains(top, StringComparer.OrdinalIgnoreCase) && top != "$schema" && unknownTop.Add(top))
             {
-                errors.Add(UnknownKey(sourceName, key, top, TopLevelKeys, string.Empty));
+                errors.Add(UnknownKey(sourceName, top, top, TopLevelKeys, string.Empty));
             }
         }
 
@@ -56,7 +71,16 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(data).Build();
-        string DescribeSource(string path) => variables.TryGetValue(path, out var v) ? $" (set by environment variable {v})" : string.Empty;
+        string DescribeSource(string path)
+        {
+            // The key itself, or for a section every variable beneath it (Edge__Listners__Public names 'Listners').
+            var setBy = variables
+                .Where(v => string.Equals(v.Key, path, StringComparison.OrdinalIgnoreCase) || v.Key.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase))
+                .Select(v => v.Value)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            return setBy.Count == 0 ? string.Empty : $" (set by environment variable {string.Join(", ", setBy)})";
+        }
 
         var reader = new ConfigReader(errors, DescribeSource);
         reader.KeyProperties.Add((typeof(RouteConfig), nameof(RouteConfig.RouteId)));

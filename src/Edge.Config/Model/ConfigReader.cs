@@ -92,9 +92,13 @@ internal sealed class ConfigReader(List<ConfigError> errors, Func<string, string
         foreach (var child in section.GetChildren())
         {
             var value = ReadValue(valueType, child, owner, basePath);
-            if (value is not null || !valueType.IsValueType)
+            if (value is not null)
             {
                 dictionary[child.Key] = value;
+            }
+            else if (!IsLeaf(Nullable.GetUnderlyingType(valueType) ?? valueType) && child.Value is null && !child.GetChildren().Any())
+            {
+                Fail(child, owner, basePath, "is empty or null. Remove it, or give it its keys.");
             }
         }
 

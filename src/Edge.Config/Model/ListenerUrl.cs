@@ -66,6 +66,12 @@ public sealed record ListenerUrl(string Scheme, string Host, int Port)
         }
 
         var host = rest[..colon];
+        if (host.Contains(':', StringComparison.Ordinal) && !(host.StartsWith('[') && host.EndsWith(']')))
+        {
+            problem = $"'{value}' has an IPv6 address without brackets; write it as 'http://[::1]:PORT'";
+            return false;
+        }
+
         if (!int.TryParse(rest[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
         {
             problem = $"'{value}' has port '{rest[(colon + 1)..]}'; a port is a number from 0 to 65535 (0 picks a free one)";

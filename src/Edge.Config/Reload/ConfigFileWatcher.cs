@@ -21,7 +21,9 @@ public sealed partial class ConfigFileWatcher(ConfigReloader reloader, TimeProvi
             return;
         }
 
-        var seen = Fingerprint(await source.ReadAsync(stoppingToken).ConfigureAwait(false));
+        // Unknown at first: the first poll reloads, a no-op unless the file changed after the
+        // config was loaded and before this started.
+        string? seen = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -47,9 +49,10 @@ public sealed partial class ConfigFileWatcher(ConfigReloader reloader, TimeProvi
             {
                 break;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex)
             {
-                // A swap in progress or a permission change; the next poll tries again.
+                // A swap in progress, a permission change, or anything unforeseen: the watcher
+                // must outlive it, or hot reload silently stops. The next poll tries again.
                 Log.PollFailed(logger, source.Name, ex.Message);
             }
         }

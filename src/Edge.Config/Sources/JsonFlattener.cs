@@ -53,6 +53,11 @@ internal static class JsonFlattener
     {
         switch (element.ValueKind)
         {
+            case JsonValueKind.Object or JsonValueKind.Array when prefix is not null && IsEmpty(element):
+                // Kept as a key, as the framework's provider does, so "Destinations": {} and
+                // "Routess": {} are seen (as empty, or as unknown) rather than vanishing.
+                data[prefix] = null;
+                break;
             case JsonValueKind.Object:
                 var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var property in element.EnumerateObject())
@@ -89,6 +94,9 @@ internal static class JsonFlattener
                 break;
         }
     }
+
+    private static bool IsEmpty(JsonElement element)
+        => element.ValueKind == JsonValueKind.Object ? !element.EnumerateObject().Any() : element.GetArrayLength() == 0;
 
     private static string FirstSentence(string message)
     {

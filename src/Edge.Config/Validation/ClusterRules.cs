@@ -19,6 +19,11 @@ internal static class ClusterRules
             {
                 foreach (var (id, destination) in cluster.Destinations)
                 {
+                    if (destination is null)
+                    {
+                        continue;
+                    }
+
                     CheckAddress(cluster.ClusterId, id, destination.Address, $"{prefix}:Destinations:{id}:Address", "Address", errors);
                     if (!string.IsNullOrEmpty(destination.Health))
                     {
@@ -30,7 +35,7 @@ internal static class ClusterRules
             if (string.Equals(cluster.SessionAffinity?.Policy, "HashCookie", StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add(new ConfigError($"{prefix}:SessionAffinity:Policy",
-                    $"Cluster '{cluster.ClusterId}' uses session affinity policy 'HashCookie', which this build cannot run: it needs the System.IO.Hashing package, which is not available. Use 'ArrCookie' (the default here), 'Cookie' or 'CustomHeader'."));
+                    $"Cluster '{cluster.ClusterId}' uses session affinity policy '{cluster.SessionAffinity!.Policy}', which this build cannot run: it needs the System.IO.Hashing package, which is not available. Use 'ArrCookie' (the default here), 'Cookie' or 'CustomHeader'."));
             }
         }
     }
