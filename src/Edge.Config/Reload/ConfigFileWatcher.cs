@@ -42,8 +42,9 @@ public sealed partial class ConfigFileWatcher(ConfigReloader reloader, TimeProvi
                     continue;
                 }
 
+                var first = seen is null;
                 seen = settled;
-                await reloader.ReloadAsync("file", stoppingToken).ConfigureAwait(false);
+                await reloader.ReloadAsync("file", quietIfUnchanged: first, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

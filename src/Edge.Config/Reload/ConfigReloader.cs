@@ -43,7 +43,10 @@ public sealed partial class ConfigReloader : IDisposable
 
     public ReloadStatus? LastReload { get; private set; }
 
-    public async Task<ReloadStatus> ReloadAsync(string trigger, CancellationToken cancellationToken = default)
+    /// <summary>Re-reads the sources and swaps the config if it changed and is valid.</summary>
+    /// <param name="trigger">What asked for it, shown in logs and at /admin/config.</param>
+    /// <param name="quietIfUnchanged">A routine check (the watcher's first look) that leaves no trace when nothing changed.</param>
+    public async Task<ReloadStatus> ReloadAsync(string trigger, bool quietIfUnchanged = false, CancellationToken cancellationToken = default)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -64,8 +67,14 @@ public sealed partial class ConfigReloader : IDisposable
             var previous = Current;
             if (next.Version == previous.Version)
             {
+                var unchanged = new ReloadStatus(now, trigger, ReloadStatus.Applied, false, []);
+                if (quietIfUnchanged)
+                {
+                    return unchanged;
+                }
+
                 Log.ReloadUnchanged(_logger, trigger, previous.Version);
-                return LastReload = new ReloadStatus(now, trigger, ReloadStatus.Applied, false, []);
+                return LastReload = unchanged;
             }
 
             Volatile.Write(ref _current, next);

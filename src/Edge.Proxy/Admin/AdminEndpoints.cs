@@ -21,7 +21,7 @@ public static class AdminEndpoints
 
         admin.MapPost("/admin/config/reload", async (ConfigReloader reloader, CancellationToken cancellationToken) =>
         {
-            var status = await reloader.ReloadAsync("admin", cancellationToken).ConfigureAwait(false);
+            var status = await reloader.ReloadAsync("admin", cancellationToken: cancellationToken).ConfigureAwait(false);
             // 422 lets a script (curl -f) see a refused config; the body says why.
             var code = status.Result == ReloadStatus.Rejected ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
             return Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody, statusCode: code);
