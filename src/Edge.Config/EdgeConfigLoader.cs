@@ -25,7 +25,17 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
 
     public async Task<LoadResult> LoadAsync(ConfigSource source, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
     {
-        var bytes = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? bytes;
+        try
+        {
+            bytes = await source.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new LoadResult(null, [new ConfigError(source.Name,
+                $"Config file '{source.Name}' could not be read: {ex.Message} Check that it is a file the edge's user can read.")]);
+        }
+
         if (bytes is null)
         {
             return new LoadResult(null, [new ConfigError(source.Name,
@@ -95,20 +105,21 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
             }
         }
 
+        var edge = reader.Read<EdgeOptions>(configuration.GetSection("Edge"), "Edge");
+
         var routes = new List<RouteConfig>();
         foreach (var section in proxy.GetSection("Routes").GetChildren())
         {
-            routes.Add(reader.Read<RouteConfig>(section, $"Route '{section.Key}'") with { RouteId = section.Key });
+            var route = reader.Read<RouteConfig>(section, $"Route '{section.Key}'") with { RouteId = section.Key };
+            routes.Add(ProxyDefaults.Apply(route, edge));
         }
 
         var clusters = new List<ClusterConfig>();
         foreach (var section in proxy.GetSection("Clusters").GetChildren())
         {
             var cluster = reader.Read<ClusterConfig>(section, $"Cluster '{section.Key}'") with { ClusterId = section.Key };
-            clusters.Add(ApplyDefaults(cluster));
+            clusters.Add(ProxyDefaults.Apply(cluster, edge));
         }
-
-        var edge = reader.Read<EdgeOptions>(configuration.GetSection("Edge"), "Edge");
 
         await EdgeConfigValidator.ValidateAsync(routes, clusters, edge, yarpValidator, errors).ConfigureAwait(false);
         if (errors.Count > 0)
@@ -118,18 +129,6 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
 
         var snapshot = new EdgeConfigSnapshot(Hash(configuration), sourceName, timeProvider.GetUtcNow(), routes, clusters, edge);
         return new LoadResult(snapshot, []);
-    }
-
-    private static ClusterConfig ApplyDefaults(ClusterConfig cluster)
-    {
-        // YARP's default affinity policy (HashCookie) needs System.IO.Hashing, which cannot be
-        // installed here; ArrCookie behaves the same for users (see docs/decisions/0001).
-        if (cluster.SessionAffinity is { Enabled: true, Policy: null or "" } affinity)
-        {
-            return cluster with { SessionAffinity = affinity with { Policy = "ArrCookie" } };
-        }
-
-        return cluster;
     }
 
     private static ConfigError UnknownKey(string owner, string path, string key, string[] known, string source)

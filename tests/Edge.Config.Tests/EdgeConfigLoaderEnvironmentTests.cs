@@ -59,6 +59,32 @@ public class EdgeConfigLoaderEnvironmentTests
         TestConfig.AssertError(result, "unknown key 'Listeners:Pubic'", "Did you mean 'Public'?", "environment variable Edge__Listeners__Pubic");
     }
 
+    [Theory]
+    [InlineData("Edge__Listners__Public", "Edge: unknown key 'Listners'", "Did you mean 'Listeners'?", "environment variable Edge__Listners__Public")]
+    [InlineData("ReverseProxy__Foo__Bar", "ReverseProxy: unknown key 'ReverseProxy:Foo'", "Known keys here: Routes, Clusters.", "environment variable ReverseProxy__Foo__Bar")]
+    public async Task LoadAsync_EnvironmentSetsKeyUnderUnknownSection_RejectsNamingTheVariable(string variable, params string[] expected)
+    {
+        var environment = new Dictionary<string, string> { [variable] = "http://0.0.0.0:80" };
+
+        var result = await TestConfig.LoadAsync(TestConfig.Base, environment);
+
+        TestConfig.AssertError(result, expected);
+    }
+
+    [Fact]
+    public async Task LoadAsync_SeveralVariablesUnderUnknownSection_NamesEveryOne()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["Edge__Listners__Public"] = "http://0.0.0.0:80",
+            ["Edge__Listners__Admin"] = "http://127.0.0.1:9902",
+        };
+
+        var result = await TestConfig.LoadAsync(TestConfig.Base, environment);
+
+        TestConfig.AssertError(result, "unknown key 'Listners'", "environment variable Edge__Listners__Admin, Edge__Listners__Public");
+    }
+
     [Fact]
     public async Task LoadAsync_EnvironmentSetsBadValue_RejectsNamingTheVariable()
     {

@@ -113,11 +113,48 @@ public class EdgeConfigLoaderTests
         "ReverseProxy: unknown key 'ReverseProxy:Routess'", "Did you mean 'Routes'?", "Known keys here: Routes, Clusters.")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "x": { "ClusterId": "api", "Match": { "Path": "/x" } } }, "Clusterz": { "x": { "LoadBalancingPolicy": "RoundRobin" } } } }""",
         "unknown key 'ReverseProxy:Clusterz'", "Did you mean 'Clusters'?")]
+    // An unknown key holding an empty object is still seen.
+    [InlineData("""{ "Egde": {} }""",
+        "unknown key 'Egde'", "Did you mean 'Edge'?")]
+    [InlineData("""{ "ReverseProxy": { "Routess": {} } }""",
+        "unknown key 'ReverseProxy:Routess'", "Did you mean 'Routes'?")]
+    [InlineData("""{ "ReverseProxy": { "Clusterz": [] } }""",
+        "unknown key 'ReverseProxy:Clusterz'", "Did you mean 'Clusters'?")]
+    [InlineData("""{ "Edge": { "Listners": {} } }""",
+        "Edge: unknown key 'Listners'", "Did you mean 'Listeners'?")]
     public async Task Rejects_UnknownSections(string fragment, params string[] expected)
     {
         var result = await TestConfig.LoadWithAsync(fragment);
 
         TestConfig.AssertError(result, expected);
+    }
+
+    [Theory]
+    [InlineData("""{ "ReverseProxyy": { "Routes": { "x": { "ClusterId": "a" } }, "Clusters": {} } }""")]
+    [InlineData("""{ "ReverseProxyy": { "Routes": { "x": { "ClusterId": "a", "Match": { "Path": "/x", "Hosts": ["a.com", "b.com"] } } }, "Clusters": { "a": { "Destinations": { "a-1": { "Address": "http://10.0.0.9/" } } } } } }""")]
+    public async Task LoadAsync_MisspeltTopLevelKey_ReportsItOnce(string fragment)
+    {
+        var result = await TestConfig.LoadWithAsync(fragment);
+
+        TestConfig.AssertError(result, "unknown key 'ReverseProxyy'.", "Did you mean 'ReverseProxy'?");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("ReverseProxyy", error.Path);
+    }
+
+    [Fact]
+    public async Task LoadAsync_ClusterWithEmptyDestinations_RejectsAsNoDestinations()
+    {
+        var result = await TestConfig.LoadAsync("""
+            {
+              "ReverseProxy": {
+                "Routes": { "all": { "ClusterId": "api", "Match": { "Path": "/{**catchall}" } } },
+                "Clusters": { "api": { "Destinations": {} } }
+              }
+            }
+            """);
+
+        TestConfig.AssertError(result, "Cluster 'api'", "has no destinations");
+        Assert.DoesNotContain(result.Errors, e => e.Message.Contains("does not exist", StringComparison.Ordinal));
     }
 
     [Fact]

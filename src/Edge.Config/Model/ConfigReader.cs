@@ -96,7 +96,7 @@ internal sealed class ConfigReader(List<ConfigError> errors, Func<string, string
             {
                 dictionary[child.Key] = value;
             }
-            else if (!IsLeaf(Nullable.GetUnderlyingType(valueType) ?? valueType) && child.Value is null && !child.GetChildren().Any())
+            else if (!IsLeaf(Nullable.GetUnderlyingType(valueType) ?? valueType) && string.IsNullOrEmpty(child.Value) && !child.GetChildren().Any())
             {
                 Fail(child, owner, basePath, "is empty or null. Remove it, or give it its keys.");
             }

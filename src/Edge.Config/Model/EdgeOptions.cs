@@ -10,6 +10,8 @@ public sealed class EdgeOptions
     public LoggingOptions Logging { get; init; } = new();
 
     public ReloadOptions Reload { get; init; } = new();
+
+    public ResilienceOptions Resilience { get; init; } = new();
 }
 
 public sealed class ListenerOptions

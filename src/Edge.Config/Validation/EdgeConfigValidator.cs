@@ -19,6 +19,7 @@ public static class EdgeConfigValidator
         RouteRules.Validate(routes, clusters, errors);
         ClusterRules.Validate(clusters, errors);
         EdgeRules.Validate(edge, errors);
+        ResilienceRules.Validate(edge.Resilience, clusters, errors);
 
         if (yarpValidator is null)
         {

@@ -73,8 +73,8 @@ internal static class RouteRules
         }
 
         static string Set(IReadOnlyList<string>? values) => values is null ? string.Empty : string.Join(",", values.Select(v => v.ToUpperInvariant()).Order());
-        // A missing Path matches every path; "/" matches only the root, so it is not trimmed away.
-        var path = match.Path is null ? "*" : match.Path.Length > 1 ? match.Path.TrimEnd('/') : match.Path;
+        // YARP maps a missing Path to the catch-all; "/" matches only the root, so it is not trimmed away.
+        var path = string.IsNullOrEmpty(match.Path) ? "/{**catchall}" : match.Path.Length > 1 ? match.Path.TrimEnd('/') : match.Path;
         return $"{path}|{Set(match.Hosts)}|{Set(match.Methods)}|{route.Order}";
     }
 }

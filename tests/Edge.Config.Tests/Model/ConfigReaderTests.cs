@@ -69,6 +69,26 @@ public class ConfigReaderTests
         TestConfig.AssertError(result, expected);
     }
 
+    [Theory]
+    [InlineData("null")]
+    [InlineData("{}")]
+    public async Task Rejects_NullOrEmptyDestinationEntry(string entry)
+    {
+        // Written out whole: TestConfig.With treats null as "remove the key".
+        var result = await TestConfig.LoadAsync($$"""
+            {
+              "ReverseProxy": {
+                "Routes": { "all": { "ClusterId": "app", "Match": { "Path": "/{**catchall}" } } },
+                "Clusters": { "app": { "Destinations": { "a": { "Address": "http://10.0.0.1:8080/" }, "b": {{entry}} } } }
+              }
+            }
+            """);
+
+        TestConfig.AssertError(result, "Cluster 'app'", "'Destinations:b'", "is empty or null");
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("ReverseProxy:Clusters:app:Destinations:b", error.Path);
+    }
+
     [Fact]
     public async Task Read_UnknownKeyFarFromAll_ListsKnownKeysWithoutSuggestion()
     {

@@ -10,6 +10,8 @@ public class ListenerUrlTests
     [InlineData("http://127.0.0.1:9901", "127.0.0.1", 9901)]
     [InlineData("http://[::]:80", "[::]", 80)]
     [InlineData("http://[::1]:0", "[::1]", 0)]
+    [InlineData("http://[::1]:80", "[::1]", 80)]
+    [InlineData("http://[fe80::1]:8080", "[fe80::1]", 8080)]
     [InlineData("http://localhost:5000", "localhost", 5000)]
     [InlineData("http://*:80", "*", 80)]
     [InlineData("http://+:80", "+", 80)]
@@ -39,6 +41,10 @@ public class ListenerUrlTests
     [InlineData("http://0.0.0.0:", "'http://0.0.0.0:'", "port ''")]
     [InlineData("http://example.com:80", "'http://example.com:80'", "host 'example.com'")]
     [InlineData("http://10.0.0.300:80", "'http://10.0.0.300:80'", "host '10.0.0.300'")]
+    // Without brackets the last ':' could belong to the address or start the port.
+    [InlineData("http://::1:80", "'http://::1:80'", "without brackets", "'http://[::1]:PORT'")]
+    [InlineData("http://fe80::1:8080", "'http://fe80::1:8080'", "without brackets")]
+    [InlineData("http://[::1:80", "'http://[::1:80'", "without brackets")]
     public void TryParse_InvalidUrl_SaysWhy(string value, params string[] expected)
     {
         var ok = ListenerUrl.TryParse(value, out _, out var problem);

@@ -28,10 +28,10 @@ public sealed class ConfigFileWatcherTests : IDisposable
         return new ConfigReloader(initial, source, loader, () => TestConfig.NoEnvironment, TimeProvider.System, NullLogger<ConfigReloader>.Instance);
     }
 
-    /// <summary>Starts the watcher and waits until it has read the file once and begun polling.</summary>
-    private static async Task<ConfigFileWatcher> StartWatcherAsync(ConfigReloader reloader)
+    /// <summary>Starts the watcher and waits until it has begun polling.</summary>
+    private static async Task<ConfigFileWatcher> StartWatcherAsync(ConfigReloader reloader, ObservedTimeProvider? timeProvider = null)
     {
-        var timeProvider = new ObservedTimeProvider();
+        timeProvider ??= new ObservedTimeProvider();
         var watcher = new ConfigFileWatcher(reloader, timeProvider, NullLogger<ConfigFileWatcher>.Instance);
         await watcher.StartAsync(CancellationToken.None);
         await timeProvider.FirstTimerCreated.WaitAsync(Eventually.Deadline);
@@ -59,11 +59,12 @@ public sealed class ConfigFileWatcherTests : IDisposable
         {
             await File.WriteAllTextAsync(ConfigPath, WithAddress("http://10.0.0.7:8080/"));
 
-            await Eventually.HoldsAsync(() => reloader.Current.Version != initialVersion, "the in-place edit is applied");
+            // LastReload is set after the swap: waiting on the version alone races with it.
+            await Eventually.HoldsAsync(() => reloader.LastReload is { Changed: true }, "the in-place edit is applied");
 
+            Assert.NotEqual(initialVersion, reloader.Current.Version);
             Assert.Equal("http://10.0.0.7:8080/", AddressOf(reloader));
             Assert.Equal("file", reloader.LastReload?.Trigger);
-            Assert.True(reloader.LastReload?.Changed);
         }
         finally
         {
@@ -117,9 +118,92 @@ public sealed class ConfigFileWatcherTests : IDisposable
 
             await File.WriteAllTextAsync(ConfigPath, WithAddress("http://10.0.0.7:8080/"));
 
-            await Eventually.HoldsAsync(() => reloader.Current.Version != initial.Version, "the fixed file is applied");
+            await Eventually.HoldsAsync(() => reloader.LastReload is { Changed: true }, "the fixed file is applied");
+            Assert.NotEqual(initial.Version, reloader.Current.Version);
             Assert.Equal("http://10.0.0.7:8080/", AddressOf(reloader));
             Assert.Equal(ReloadStatus.Applied, reloader.LastReload?.Result);
+        }
+        finally
+        {
+            await StopAsync(watcher);
+        }
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_FileEditedBetweenLoadAndStart_ReloadsOnFirstPoll()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Polled);
+        using var reloader = await CreateReloaderAsync(ConfigSource.File(ConfigPath));
+        var initialVersion = reloader.Current.Version;
+        await File.WriteAllTextAsync(ConfigPath, WithAddress("http://10.0.0.7:8080/"));
+
+        var watcher = await StartWatcherAsync(reloader);
+        try
+        {
+            // LastReload is set after the swap, so waiting on it leaves nothing in flight.
+            await Eventually.HoldsAsync(() => reloader.LastReload is { Changed: true }, "the edit made before the watcher started is applied");
+
+            Assert.NotEqual(initialVersion, reloader.Current.Version);
+            Assert.Equal("http://10.0.0.7:8080/", AddressOf(reloader));
+            Assert.Equal("file", reloader.LastReload?.Trigger);
+        }
+        finally
+        {
+            await StopAsync(watcher);
+        }
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_UnchangedFileAtStart_FirstCheckLeavesNoTrace()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Polled);
+        using var reloader = await CreateReloaderAsync(ConfigSource.File(ConfigPath));
+        var initial = reloader.Current;
+        var timeProvider = new ObservedTimeProvider();
+        var watcher = await StartWatcherAsync(reloader, timeProvider);
+        try
+        {
+            // Timers: the first poll's wait, the settle wait, then the second poll's wait, which
+            // the watcher only reaches once the first check (and its reload) is over.
+            await timeProvider.TimersCreated(3).WaitAsync(Eventually.Deadline);
+
+            Assert.Null(reloader.LastReload);
+            Assert.Same(initial, reloader.Current);
+            Assert.False(watcher.ExecuteTask!.IsCompleted);
+        }
+        finally
+        {
+            await StopAsync(watcher);
+        }
+    }
+
+    [Fact]
+    public async Task ExecuteAsync_ReloadThrowsUnexpectedly_KeepsPolling()
+    {
+        await File.WriteAllTextAsync(ConfigPath, Polled);
+        using var reloader = await CreateReloaderAsync(ConfigSource.File(ConfigPath));
+        var appliedCalls = 0;
+        reloader.Applied += (_, _) =>
+        {
+            // Only the first change fails, as a faulty subscriber would.
+            if (Interlocked.Increment(ref appliedCalls) == 1)
+            {
+                throw new InvalidOperationException("subscriber failed");
+            }
+        };
+        var watcher = await StartWatcherAsync(reloader);
+        try
+        {
+            await File.WriteAllTextAsync(ConfigPath, WithAddress("http://10.0.0.7:8080/"));
+            await Eventually.HoldsAsync(() => Volatile.Read(ref appliedCalls) == 1, "the first change reaches the failing subscriber");
+
+            await File.WriteAllTextAsync(ConfigPath, WithAddress("http://10.0.0.8:8080/"));
+
+            // The failed reload never set LastReload, so a changed one can only be the second edit.
+            await Eventually.HoldsAsync(() => reloader.LastReload is { Changed: true }, "the change after the failure is applied");
+            Assert.Equal("http://10.0.0.8:8080/", AddressOf(reloader));
+            Assert.Equal(2, Volatile.Read(ref appliedCalls));
+            Assert.False(watcher.ExecuteTask!.IsCompleted);
         }
         finally
         {

@@ -69,6 +69,49 @@ public sealed class ConfigReloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task ReloadAsync_QuietAndUnchanged_LeavesLastReloadAlone()
+    {
+        using var reloader = await StartAsync(TestConfig.Base);
+        var initial = reloader.Current;
+
+        var status = await reloader.ReloadAsync("file", quietIfUnchanged: true);
+
+        Assert.Equal(ReloadStatus.Applied, status.Result);
+        Assert.False(status.Changed);
+        Assert.Null(reloader.LastReload);
+        Assert.Same(initial, reloader.Current);
+        Assert.Empty(_applied);
+    }
+
+    [Fact]
+    public async Task ReloadAsync_QuietButChanged_AppliesAndRecordsStatus()
+    {
+        using var reloader = await StartAsync(TestConfig.Base);
+        await File.WriteAllTextAsync(ConfigPath, TestConfig.With("""{ "Edge": { "Logging": { "Level": "Debug" } } }"""));
+
+        var status = await reloader.ReloadAsync("file", quietIfUnchanged: true);
+
+        Assert.True(status.Changed);
+        Assert.Same(status, reloader.LastReload);
+        Assert.Equal("Debug", reloader.Current.Edge.Logging.Level);
+        Assert.Single(_applied);
+    }
+
+    [Fact]
+    public async Task ReloadAsync_QuietButInvalid_RecordsRejection()
+    {
+        using var reloader = await StartAsync(TestConfig.Base);
+        var initial = reloader.Current;
+        await File.WriteAllTextAsync(ConfigPath, "{ not json");
+
+        var status = await reloader.ReloadAsync("file", quietIfUnchanged: true);
+
+        Assert.Equal(ReloadStatus.Rejected, status.Result);
+        Assert.Same(status, reloader.LastReload);
+        Assert.Same(initial, reloader.Current);
+    }
+
+    [Fact]
     public async Task ReloadAsync_OnlyCommentsAndFormattingChanged_ReportsNoChange()
     {
         using var reloader = await StartAsync(TestConfig.Base);

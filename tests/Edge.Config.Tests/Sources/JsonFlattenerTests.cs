@@ -34,6 +34,25 @@ public class JsonFlattenerTests
     }
 
     [Fact]
+    public void Flatten_EmptyObjectsAndArrays_KeptAsKeysWithNullValues()
+    {
+        var (data, errors) = Flatten("""{ "a": {}, "b": [], "c": { "d": {} } }""");
+
+        Assert.Empty(errors);
+        Assert.Equal(["a", "b", "c:d"], data.Keys.Order(StringComparer.Ordinal));
+        Assert.All(data.Values, Assert.Null);
+    }
+
+    [Fact]
+    public void Flatten_EmptyRoot_HasNoKeys()
+    {
+        var (data, errors) = Flatten("{}");
+
+        Assert.Empty(errors);
+        Assert.Empty(data);
+    }
+
+    [Fact]
     public void Flatten_CommentsAndTrailingCommas_Accepted()
     {
         var (data, errors) = Flatten("""

@@ -22,6 +22,9 @@ public class ClusterRulesTests
         "Cluster 'api'", "has no destinations")]
     [InlineData("""{ "ReverseProxy": { "Clusters": { "api": { "SessionAffinity": { "Enabled": true, "Policy": "HashCookie", "AffinityKeyName": "a" } } } } }""",
         "Cluster 'api'", "'HashCookie'", "System.IO.Hashing", "'ArrCookie'")]
+    // The message quotes the policy as written.
+    [InlineData("""{ "ReverseProxy": { "Clusters": { "api": { "SessionAffinity": { "Enabled": true, "Policy": "hashcookie", "AffinityKeyName": "a" } } } } }""",
+        "Cluster 'api'", "'hashcookie'", "System.IO.Hashing")]
     public async Task Rejects_BadClusters(string fragment, params string[] expected)
     {
         var result = await TestConfig.LoadWithAsync(fragment);

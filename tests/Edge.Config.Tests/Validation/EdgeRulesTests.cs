@@ -22,6 +22,8 @@ public class EdgeRulesTests
         "Edge:Listeners:Admin", "no URL is given")]
     [InlineData("""{ "Edge": { "Listeners": { "Admin": "http://[::1]" } } }""",
         "Edge:Listeners:Admin", "'http://[::1]'", "no port")]
+    [InlineData("""{ "Edge": { "Listeners": { "Admin": "http://::1:9901" } } }""",
+        "Edge:Listeners:Admin", "'http://::1:9901'", "without brackets")]
     // Admin and public on the same port.
     [InlineData("""{ "Edge": { "Listeners": { "Public": "http://0.0.0.0:9901" } } }""",
         "Edge:Listeners", "admin listener 'http://127.0.0.1:9901'", "public listener 'http://0.0.0.0:9901'", "port 9901")]

@@ -21,6 +21,11 @@ public class RouteRulesTests
         "Route 'api-copy'", "route 'api'", "same Path, Hosts, Methods and Order")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "a1": { "ClusterId": "api", "Order": 5, "Match": { "Path": "/x", "Hosts": ["a.com", "b.com"], "Methods": ["GET"] } }, "a2": { "ClusterId": "web", "Order": 5, "Match": { "Path": "/X/", "Hosts": ["B.COM", "a.com"], "Methods": ["get"] } } } } }""",
         "Route 'a2'", "route 'a1'", "different 'Order'")]
+    // "/" is the root path, not an absent one: two routes both on "/" still collide, and so do "/api/" and "/api".
+    [InlineData("""{ "ReverseProxy": { "Routes": { "root-1": { "ClusterId": "api", "Match": { "Path": "/", "Hosts": ["a.com"] } }, "root-2": { "ClusterId": "web", "Match": { "Path": "/", "Hosts": ["a.com"] } } } } }""",
+        "Route 'root-2'", "route 'root-1'", "same Path, Hosts, Methods and Order")]
+    [InlineData("""{ "ReverseProxy": { "Routes": { "api-1": { "ClusterId": "api", "Match": { "Path": "/api/" } }, "api-2": { "ClusterId": "web", "Match": { "Path": "/api" } } } } }""",
+        "Route 'api-2'", "route 'api-1'", "same Path, Hosts, Methods and Order")]
     // The edge runs no authentication or CORS middleware.
     [InlineData("""{ "ReverseProxy": { "Routes": { "api": { "AuthorizationPolicy": "admins-only" } } } }""",
         "Route 'api'", "AuthorizationPolicy 'admins-only'", "does not authenticate")]
@@ -43,6 +48,8 @@ public class RouteRulesTests
     [InlineData("""{ "ReverseProxy": { "Routes": { "api-2": { "ClusterId": "api", "Match": { "Path": "/api/{**rest}", "Headers": [ { "Name": "X-Canary", "Values": ["1"] } ] } } } } }""")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "api-2": { "ClusterId": "api", "Match": { "Path": "/api/{**rest}", "QueryParameters": [ { "Name": "v", "Values": ["2"] } ] } } } } }""")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "hosts-only": { "ClusterId": "api", "Match": { "Hosts": ["api.example.com"] } } } } }""")]
+    // A route on "/" matches only the root; one with Hosts and no Path matches every path.
+    [InlineData("""{ "ReverseProxy": { "Routes": { "root": { "ClusterId": "api", "Match": { "Path": "/", "Hosts": ["a.com"] } }, "host": { "ClusterId": "web", "Match": { "Hosts": ["a.com"] } } } } }""")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "api": { "AuthorizationPolicy": "Anonymous" } } } }""")]
     [InlineData("""{ "ReverseProxy": { "Routes": { "api": { "AuthorizationPolicy": "anonymous" } } } }""")]
     public async Task Accepts_GoodRoutes(string fragment)
