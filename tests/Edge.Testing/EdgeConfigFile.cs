@@ -28,11 +28,15 @@ public sealed partial class EdgeConfigFile : IDisposable
     /// and one catch-all route to a cluster of the given origins (round robin).
     /// </summary>
     public static JsonObject Config(params OriginServer[] origins)
+        => Config(origins.Select(o => (o.Name, o.Url)).ToArray());
+
+    /// <summary>The same, with destinations given by id and address.</summary>
+    public static JsonObject Config(params (string Id, Uri Address)[] destinationList)
     {
         var destinations = new JsonObject();
-        foreach (var origin in origins)
+        foreach (var (id, address) in destinationList)
         {
-            destinations[origin.Name] = new JsonObject { ["Address"] = origin.Url.ToString() };
+            destinations[id] = new JsonObject { ["Address"] = address.ToString() };
         }
 
         return new JsonObject

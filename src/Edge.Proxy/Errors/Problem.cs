@@ -20,7 +20,8 @@ public static class Problem
         }
 
         var body = new ProblemBody(TypeOf(status), title, status, detail, TraceId(context));
-        return JsonSerializer.SerializeAsync(response.Body, body, ProblemJsonContext.Default.ProblemBody, context.RequestAborted);
+        // Not cancelled by RequestAborted: a request timeout cancels that token, and the 504 must still be written.
+        return JsonSerializer.SerializeAsync(response.Body, body, ProblemJsonContext.Default.ProblemBody, CancellationToken.None);
     }
 
     private static string TypeOf(int status) => status switch

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Proxy.Errors;
@@ -33,6 +34,16 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
         }
 
         var cluster = context.GetReverseProxyFeature().Cluster?.Config.ClusterId ?? "(none)";
+        // The route's timeout cancels the request the way a leaving client would; YARP cannot tell them apart.
+        var timedOut = error.Error == ForwarderError.RequestTimedOut
+            || context.Features.Get<IHttpRequestTimeoutFeature>()?.RequestTimeoutToken.IsCancellationRequested == true;
+        if (timedOut)
+        {
+            await Problem.WriteAsync(context, 504, "Origin timed out",
+                $"The origin in cluster '{cluster}' did not answer within the route's timeout.").ConfigureAwait(false);
+            return;
+        }
+
         switch (context.Response.StatusCode)
         {
             case StatusCodes.Status503ServiceUnavailable:

@@ -5,12 +5,14 @@ using Edge.Config.Sources;
 using Edge.Proxy.Admin;
 using Edge.Proxy.Errors;
 using Edge.Proxy.Observability;
+using Edge.Proxy.Resilience;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Proxy.Hosting;
 
@@ -48,7 +50,9 @@ public static partial class EdgeHost
         services.AddHostedService<DrainOnShutdown>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget(initial.Edge.Shutdown));
-        services.AddEdgeProxyServices();
+        services.AddSingleton<ResilienceRegistry>();
+        services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
+        services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
 
         var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -66,8 +70,10 @@ public static partial class EdgeHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ProxyErrorMiddleware>();
+            proxy.UseMiddleware<ResilienceMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
+            proxy.UseMiddleware<CircuitBreakerMiddleware>();
             proxy.UsePassiveHealthChecks();
         });
 
@@ -93,10 +99,13 @@ public static partial class EdgeHost
         var logging = app.Services.GetRequiredService<EdgeLogging>();
         var hostOptions = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
+        var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
         var startup = reloader.Current.Edge;
+        resilience.Update(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
+            resilience.Update(next);
             provider.Update(next);
             logging.Apply(next.Edge.Logging);
             // The host reads its shutdown budget when it stops, so a reload can still change it.

@@ -5,11 +5,11 @@ namespace Edge.FunctionalTests.Hosting;
 
 public sealed class CommandTests
 {
-    private static JsonObject Good() => EdgeConfigFile.Config();
+    private static JsonObject Good() => EdgeConfigFile.Config(Array.Empty<OriginServer>());
 
     private static JsonObject Bad()
     {
-        var config = EdgeConfigFile.Config();
+        var config = EdgeConfigFile.Config(Array.Empty<OriginServer>());
         config["ReverseProxy"]!["Clusters"]!["main"]!["Destinations"] = new JsonObject { ["x"] = new JsonObject { ["Address"] = "not a url" } };
         config["ReverseProxy"]!["Routes"]!["all"]!["ClusterId"] = "apii";
         config["ReverseProxy"]!["Clusters"]!["main"]!["LoadBalancingPolcy"] = "RoundRobin";

@@ -1,0 +1,63 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Edge.Proxy.Resilience;
+
+/// <summary>Runs the forwarding of one attempt through the chosen destination's circuit breaker.</summary>
+internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceRegistry registry)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var cluster = registry.Find(proxy.Cluster.Config.ClusterId);
+        if (cluster is not { BreakersEnabled: true } || proxy.AvailableDestinations.Count == 0
+            || cluster.Breaker(proxy.AvailableDestinations[0].DestinationId) is not { } breaker)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var resilienceContext = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        try
+        {
+            var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
+                static async (_, state) =>
+                {
+                    await state.Next(state.Context).ConfigureAwait(false);
+                    return Outcome.FromResult(Classify(state.Context));
+                },
+                resilienceContext,
+                (Next: next, Context: context)).ConfigureAwait(false);
+
+            if (outcome.Exception is BrokenCircuitException)
+            {
+                if (context.Features.Get<RetryState>() is { } retry)
+                {
+                    retry.CircuitRejected = true;
+                }
+            }
+            else
+            {
+                outcome.ThrowIfException();
+            }
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(resilienceContext);
+        }
+    }
+
+    /// <summary>The attempt's outcome for the breaker: the status, or <see cref="DestinationBreaker.Abandoned"/> when the client left.</summary>
+    private static int Classify(HttpContext context)
+    {
+        var error = context.Features.Get<IForwarderErrorFeature>()?.Error;
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            || context.RequestAborted.IsCancellationRequested && error is not ForwarderError.RequestTimedOut)
+        {
+            return DestinationBreaker.Abandoned;
+        }
+
+        return context.Features.Get<RetryState>() is { RetryRequested: true } held ? held.HeldStatus : context.Response.StatusCode;
+    }
+}

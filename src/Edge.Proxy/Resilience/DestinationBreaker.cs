@@ -1,0 +1,72 @@
+using Edge.Config.Model;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Edge.Proxy.Resilience;
+
+/// <summary>
+/// One destination's circuit breaker, built with Polly. The outcome of a forwarded request is
+/// its status code; 5xx and transport failures (which YARP reports as 502/504) count as failures.
+/// </summary>
+internal sealed partial class DestinationBreaker
+{
+    /// <summary>The outcome of a request the client abandoned: not the destination's fault, not counted.</summary>
+    public const int Abandoned = -1;
+
+    private readonly CircuitBreakerStateProvider _state = new();
+    private readonly CircuitBreakerManualControl _manual = new();
+
+    public DestinationBreaker(string clusterId, string destinationId, CircuitBreakerOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = timeProvider }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<int>
+            {
+                FailureRatio = options.FailureRatio,
+                SamplingDuration = options.SamplingDuration,
+                MinimumThroughput = options.MinimumThroughput,
+                BreakDuration = options.BreakDuration,
+                StateProvider = _state,
+                ManualControl = _manual,
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is not null || args.Outcome.Result >= 500),
+                OnOpened = args =>
+                {
+                    Log.Opened(logger, clusterId, destinationId, args.BreakDuration.TotalSeconds, args.Outcome.Result, args.IsManual);
+                    return ValueTask.CompletedTask;
+                },
+                OnHalfOpened = _ =>
+                {
+                    Log.HalfOpened(logger, clusterId, destinationId);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = args =>
+                {
+                    Log.Closed(logger, clusterId, destinationId, args.IsManual);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public ResiliencePipeline<int> Pipeline { get; }
+
+    public CircuitState State => _state.CircuitState;
+
+    /// <summary>Open or isolated: the destination must get no traffic. Half-open lets one trial through.</summary>
+    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    public Task IsolateAsync() => _manual.IsolateAsync();
+
+    public Task CloseAsync() => _manual.CloseAsync();
+
+    private static partial class Log
+    {
+        [LoggerMessage(300, LogLevel.Warning, "Circuit opened for destination '{Destination}' in cluster '{Cluster}' for {BreakSeconds} s (last status {Status}, manual {Manual})")]
+        public static partial void Opened(ILogger logger, string cluster, string destination, double breakSeconds, int status, bool manual);
+
+        [LoggerMessage(301, LogLevel.Information, "Circuit half-open for destination '{Destination}' in cluster '{Cluster}': one trial request goes through")]
+        public static partial void HalfOpened(ILogger logger, string cluster, string destination);
+
+        [LoggerMessage(302, LogLevel.Information, "Circuit closed for destination '{Destination}' in cluster '{Cluster}' (manual {Manual})")]
+        public static partial void Closed(ILogger logger, string cluster, string destination, bool manual);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net.Sockets;
+using Edge.Proxy.Errors;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Edge.Proxy.Resilience;
+
+/// <summary>
+/// The per-cluster bulkhead, the circuit filter and the retry loop around load balancing and
+/// forwarding. A retry happens only when it is safe (GET/HEAD/OPTIONS, or PUT/DELETE on a route
+/// that opts in; no body; nothing sent to the client yet), only after a connect failure, a 502/503
+/// from the origin or a refused circuit, always to a destination not tried yet, and only within
+/// the cluster's retry budget.
+/// </summary>
+internal sealed partial class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, ILogger<ResilienceMiddleware> logger)
+{
+    /// <summary>Route metadata key that lets PUT and DELETE be retried.</summary>
+    public const string RetryIdempotentWritesKey = "RetryIdempotentWrites";
+
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var cluster = registry.Find(proxy.Cluster.Config.ClusterId);
+        if (cluster is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var bulkhead = cluster.Bulkhead;
+        if (bulkhead is not null && !bulkhead.TryEnter())
+        {
+            await Problem.WriteAsync(context, 503, "Cluster at capacity",
+                $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", RetryAfter).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ForwardAsync(context, proxy, cluster).ConfigureAwait(false);
+        }
+        finally
+        {
+            bulkhead?.Exit();
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster)
+    {
+        var budget = cluster.Budget;
+        budget?.OnRequest();
+        var all = proxy.AvailableDestinations;
+        var candidates = cluster.WithoutOpenCircuits(all);
+        if (candidates.Count == 0 && all.Count > 0)
+        {
+            await Problem.WriteAsync(context, 503, "Circuit open",
+                $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", RetryAfter).ConfigureAwait(false);
+            return;
+        }
+
+        var maxAttempts = budget is not null && IsRetryable(context, proxy) ? cluster.Settings.Retry.MaxAttempts : 1;
+        var state = new RetryState();
+        context.Features.Set(state);
+        for (var attempt = 1; ; attempt++)
+        {
+            proxy.AvailableDestinations = candidates;
+            proxy.ProxiedDestination = null;
+            state.ResetAttempt();
+            state.MayRetry = attempt < maxAttempts && candidates.Count > 1 && budget!.HasToken;
+            await next(context).ConfigureAwait(false);
+
+            // Load balancing narrowed the list to the destination it chose, which the forwarder may never have reached.
+            var failed = proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null);
+            var retryable = !context.Response.HasStarted && (state.RetryRequested || state.CircuitRejected || IsConnectFailure(context));
+            if (!retryable || !state.MayRetry || failed is null || !budget!.TryWithdraw())
+            {
+                await FinishAsync(context, cluster, state).ConfigureAwait(false);
+                return;
+            }
+
+            Log.Retrying(logger, cluster.ClusterId, failed.DestinationId, attempt + 1, Reason(context, state));
+            candidates = Without(candidates, failed);
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
+        }
+    }
+
+    /// <summary>Gives a response the last attempt left without a body (a held-back origin error, a refused circuit).</summary>
+    private static Task FinishAsync(HttpContext context, ClusterResilience cluster, RetryState state)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+
+        if (state.RetryRequested)
+        {
+            return Problem.WriteAsync(context, state.HeldStatus, "Origin failed",
+                $"The origin in cluster '{cluster.ClusterId}' answered {state.HeldStatus} and the request could not be retried elsewhere (retry budget spent).",
+                state.HeldStatus == 503 ? RetryAfter : null);
+        }
+
+        if (state.CircuitRejected)
+        {
+            return Problem.WriteAsync(context, 503, "Circuit open",
+                $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure and no other could take the request.", RetryAfter);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static bool IsRetryable(HttpContext context, IReverseProxyFeature proxy)
+    {
+        var request = context.Request;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            return false;
+        }
+
+        var method = request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method))
+        {
+            return true;
+        }
+
+        return (HttpMethods.IsPut(method) || HttpMethods.IsDelete(method))
+            && proxy.Route.Config.Metadata?.TryGetValue(RetryIdempotentWritesKey, out var optIn) == true
+            && bool.TryParse(optIn, out var yes) && yes;
+    }
+
+    /// <summary>The origin could not be reached at all, so the request never left the edge.</summary>
+    private static bool IsConnectFailure(HttpContext context)
+    {
+        if (context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request } error)
+        {
+            return false;
+        }
+
+        for (var ex = error.Exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError }
+                || ex is SocketException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Reason(HttpContext context, RetryState state)
+        => state.RetryRequested ? $"origin answered {state.HeldStatus}"
+            : state.CircuitRejected ? "circuit refused the destination"
+            : $"connect failure ({context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message})";
+
+    private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState failed)
+    {
+        var kept = new List<DestinationState>(destinations.Count);
+        foreach (var destination in destinations)
+        {
+            if (!ReferenceEquals(destination, failed))
+            {
+                kept.Add(destination);
+            }
+        }
+
+        return kept;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(310, LogLevel.Debug, "Retrying in cluster '{Cluster}' after destination '{Destination}' failed: attempt {Attempt}, {Reason}")]
+        public static partial void Retrying(ILogger logger, string cluster, string destination, int attempt, string reason);
+    }
+}

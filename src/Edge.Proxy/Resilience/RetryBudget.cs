@@ -1,0 +1,53 @@
+namespace Edge.Proxy.Resilience;
+
+/// <summary>
+/// Caps retries at a share of a cluster's requests, so retries can never multiply an outage:
+/// every request adds <c>BudgetPercent</c>/100 of a token, every retry spends one, and at most
+/// <c>BudgetBurst</c> tokens are saved up. Lock-free; counted in thousandths of a token.
+/// </summary>
+internal sealed class RetryBudget(double budgetPercent, int burst)
+{
+    private const long Token = 1000;
+    private readonly long _perRequest = (long)Math.Round(budgetPercent * Token / 100);
+    private readonly long _cap = burst * Token;
+    private long _balance = burst * Token;
+
+    public bool HasToken => Volatile.Read(ref _balance) >= Token;
+
+    public void OnRequest()
+    {
+        if (_perRequest == 0)
+        {
+            return;
+        }
+
+        long current, next;
+        do
+        {
+            current = Volatile.Read(ref _balance);
+            if (current >= _cap)
+            {
+                return;
+            }
+
+            next = Math.Min(_cap, current + _perRequest);
+        }
+        while (Interlocked.CompareExchange(ref _balance, next, current) != current);
+    }
+
+    public bool TryWithdraw()
+    {
+        long current;
+        do
+        {
+            current = Volatile.Read(ref _balance);
+            if (current < Token)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _balance, current - Token, current) != current);
+
+        return true;
+    }
+}
