@@ -33,6 +33,9 @@ public enum Misbehaviour
 
     /// <summary>A destination whose host name cannot be resolved.</summary>
     UnresolvableHost,
+
+    /// <summary>A listener whose accept queue is full, so a new connection's handshake never completes.</summary>
+    ConnectionHangs,
 }
 
 /// <summary>
@@ -44,6 +47,7 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
     public const long HugeBodyBytes = 500L * 1024 * 1024;
 
     private readonly TcpListener? _listener;
+    private readonly List<TcpClient> _fillers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting = Task.CompletedTask;
     private int _connections;
@@ -61,6 +65,14 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
                 probe.Start();
                 Url = new Uri($"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/");
                 probe.Stop();
+                break;
+            case Misbehaviour.ConnectionHangs:
+                // Never accepted, backlog of one: once the queue holds its few connections, the
+                // kernel drops further SYNs and a connect waits until the client gives up.
+                _listener = new TcpListener(IPAddress.Loopback, 0);
+                _listener.Start(1);
+                Url = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
+                FillAcceptQueue();
                 break;
             default:
                 _listener = new TcpListener(IPAddress.Loopback, 0);
@@ -81,6 +93,11 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var filler in _fillers)
+        {
+            filler.Dispose();
+        }
+
         await _stop.CancelAsync();
         _listener?.Stop();
         try
@@ -93,6 +110,22 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
         }
 
         _stop.Dispose();
+    }
+
+    private void FillAcceptQueue()
+    {
+        for (var i = 0; i < 8; i++)
+        {
+            var filler = new TcpClient();
+            var connect = filler.ConnectAsync(IPAddress.Loopback, Url.Port);
+            _fillers.Add(filler);
+            if (!connect.Wait(TimeSpan.FromMilliseconds(300)))
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException("The accept queue did not fill: connections kept completing.");
     }
 
     private async Task AcceptLoopAsync()

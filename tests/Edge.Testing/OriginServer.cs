@@ -40,6 +40,9 @@ public sealed class OriginServer : IAsyncDisposable
 
     public int HealthStatus { get; set; } = 200;
 
+    /// <summary>The status every other answer carries; 200 unless a test makes the origin fail.</summary>
+    public int Status { get; set; } = 200;
+
     private int _inFlight;
     private int _disposed;
 
@@ -71,11 +74,19 @@ public sealed class OriginServer : IAsyncDisposable
             return Results.Text(name);
         });
         app.MapGet("/health", () => Results.Text(name, statusCode: origin.HealthStatus));
-        app.MapFallback(() => Results.Text(name));
+        app.MapFallback(() => Results.Text(name, statusCode: origin.Status));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         origin.Url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return origin;
+    }
+
+    /// <summary>Stops at once, aborting requests in flight and refusing new connections, as a crashed process would.</summary>
+    public async Task KillAsync()
+    {
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync();
+        await _app.StopAsync(now.Token);
     }
 
     public async ValueTask DisposeAsync()

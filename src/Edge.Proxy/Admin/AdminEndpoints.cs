@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
 using Edge.Config.Reload;
 using Edge.Proxy.Hosting;
+using Edge.Proxy.Resilience;
+using Yarp.ReverseProxy;
 
 namespace Edge.Proxy.Admin;
 
@@ -26,6 +28,9 @@ public static class AdminEndpoints
             var code = status.Result == ReloadStatus.Rejected ? StatusCodes.Status422UnprocessableEntity : StatusCodes.Status200OK;
             return Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody, statusCode: code);
         });
+
+        admin.MapGet("/admin/clusters", (IProxyStateLookup state, ResilienceRegistry resilience)
+            => Results.Json(ClustersEndpoint.Describe(state, resilience), AdminJsonContext.Default.ClustersBody));
 
         return endpoints;
     }
@@ -54,4 +59,5 @@ public sealed record ConfigBody(string Version, string Source, DateTimeOffset Lo
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(StatusBody))]
 [JsonSerializable(typeof(ConfigBody))]
+[JsonSerializable(typeof(ClustersBody))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -15,9 +15,12 @@ internal sealed partial class DestinationBreaker
 
     private readonly CircuitBreakerStateProvider _state = new();
     private readonly CircuitBreakerManualControl _manual = new();
+    private readonly TimeProvider _timeProvider;
+    private long _openUntil;
 
     public DestinationBreaker(string clusterId, string destinationId, CircuitBreakerOptions options, TimeProvider timeProvider, ILogger logger)
     {
+        _timeProvider = timeProvider;
         Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = timeProvider }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<int>
             {
@@ -30,6 +33,7 @@ internal sealed partial class DestinationBreaker
                 ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is not null || args.Outcome.Result >= 500),
                 OnOpened = args =>
                 {
+                    Volatile.Write(ref _openUntil, timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
                     Log.Opened(logger, clusterId, destinationId, args.BreakDuration.TotalSeconds, args.Outcome.Result, args.IsManual);
                     return ValueTask.CompletedTask;
                 },
@@ -51,8 +55,17 @@ internal sealed partial class DestinationBreaker
 
     public CircuitState State => _state.CircuitState;
 
-    /// <summary>Open or isolated: the destination must get no traffic. Half-open lets one trial through.</summary>
-    public bool IsOpen => _state.CircuitState is CircuitState.Open or CircuitState.Isolated;
+    /// <summary>
+    /// Isolated, or open and still inside its break: the destination must get no traffic. Polly
+    /// moves an open circuit to half-open only when a request tries it, so once the break is over
+    /// the destination is offered to load balancing again and the first request to reach it is the trial.
+    /// </summary>
+    public bool IsOpen => _state.CircuitState switch
+    {
+        CircuitState.Isolated => true,
+        CircuitState.Open => _timeProvider.GetTimestamp() < Volatile.Read(ref _openUntil),
+        _ => false,
+    };
 
     public Task IsolateAsync() => _manual.IsolateAsync();
 
@@ -60,13 +73,13 @@ internal sealed partial class DestinationBreaker
 
     private static partial class Log
     {
-        [LoggerMessage(300, LogLevel.Warning, "Circuit opened for destination '{Destination}' in cluster '{Cluster}' for {BreakSeconds} s (last status {Status}, manual {Manual})")]
+        [LoggerMessage(300, LogLevel.Warning, "Circuit opened for destination {Destination} in cluster {Cluster} for {BreakSeconds} s (last status {Status}, manual {Manual})")]
         public static partial void Opened(ILogger logger, string cluster, string destination, double breakSeconds, int status, bool manual);
 
-        [LoggerMessage(301, LogLevel.Information, "Circuit half-open for destination '{Destination}' in cluster '{Cluster}': one trial request goes through")]
+        [LoggerMessage(301, LogLevel.Information, "Circuit half-open for destination {Destination} in cluster {Cluster}: one trial request goes through")]
         public static partial void HalfOpened(ILogger logger, string cluster, string destination);
 
-        [LoggerMessage(302, LogLevel.Information, "Circuit closed for destination '{Destination}' in cluster '{Cluster}' (manual {Manual})")]
+        [LoggerMessage(302, LogLevel.Information, "Circuit closed for destination {Destination} in cluster {Cluster} (manual {Manual})")]
         public static partial void Closed(ILogger logger, string cluster, string destination, bool manual);
     }
 }

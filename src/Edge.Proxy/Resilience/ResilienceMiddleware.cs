@@ -8,10 +8,16 @@ namespace Edge.Proxy.Resilience;
 
 /// <summary>
 /// The per-cluster bulkhead, the circuit filter and the retry loop around load balancing and
-/// forwarding. A retry happens only when it is safe (GET/HEAD/OPTIONS, or PUT/DELETE on a route
-/// that opts in; no body; nothing sent to the client yet), only after a connect failure, a 502/503
-/// from the origin or a refused circuit, always to a destination not tried yet, and only within
-/// the cluster's retry budget.
+/// forwarding. Every retry goes to a destination not tried yet, at most MaxAttempts in all, and
+/// only while nothing has been sent to the client. Two kinds:
+/// <list type="bullet">
+/// <item>The request reached an origin (a 502/503 answer, or the connection broke before an
+/// answer): retried only when that is safe (GET/HEAD/OPTIONS, or PUT/DELETE on a route that opts
+/// in; no body) and only within the cluster's retry budget.</item>
+/// <item>The request never left the edge (connect failure, unresolvable host, a circuit refusing
+/// the destination): retried whatever its method, and outside the budget, since it adds no load
+/// to any origin that is failing.</item>
+/// </list>
 /// </summary>
 internal sealed partial class ResilienceMiddleware(RequestDelegate next, ResilienceRegistry registry, ILogger<ResilienceMiddleware> logger)
 {
@@ -61,7 +67,8 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
             return;
         }
 
-        var maxAttempts = budget is not null && IsRetryable(context, proxy) ? cluster.Settings.Retry.MaxAttempts : 1;
+        var maxAttempts = budget is null ? 1 : cluster.Settings.Retry.MaxAttempts;
+        var safe = budget is not null && IsSafeToRepeat(context, proxy);
         var state = new RetryState();
         context.Features.Set(state);
         for (var attempt = 1; ; attempt++)
@@ -69,13 +76,19 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
             proxy.AvailableDestinations = candidates;
             proxy.ProxiedDestination = null;
             state.ResetAttempt();
-            state.MayRetry = attempt < maxAttempts && candidates.Count > 1 && budget!.HasToken;
+            var another = attempt < maxAttempts && candidates.Count > 1;
+            state.MayRetry = another && safe && budget!.HasToken;
             await next(context).ConfigureAwait(false);
 
             // Load balancing narrowed the list to the destination it chose, which the forwarder may never have reached.
             var failed = proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null);
-            var retryable = !context.Response.HasStarted && (state.RetryRequested || state.CircuitRejected || IsConnectFailure(context));
-            if (!retryable || !state.MayRetry || failed is null || !budget!.TryWithdraw())
+            var retry = !context.Response.HasStarted && failed is not null && another && Failure(context, state) switch
+            {
+                AttemptFailure.NeverSent => true,
+                AttemptFailure.ReachedOrigin => state.MayRetry && budget!.TryWithdraw(),
+                _ => false,
+            };
+            if (!retry || failed is null)
             {
                 await FinishAsync(context, cluster, state).ConfigureAwait(false);
                 return;
@@ -112,7 +125,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         return Task.CompletedTask;
     }
 
-    private static bool IsRetryable(HttpContext context, IReverseProxyFeature proxy)
+    private static bool IsSafeToRepeat(HttpContext context, IReverseProxyFeature proxy)
     {
         var request = context.Request;
         if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
@@ -131,12 +144,22 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
             && bool.TryParse(optIn, out var yes) && yes;
     }
 
-    /// <summary>The origin could not be reached at all, so the request never left the edge.</summary>
-    private static bool IsConnectFailure(HttpContext context)
+    /// <summary>How an attempt failed, as far as retrying is concerned.</summary>
+    private static AttemptFailure Failure(HttpContext context, RetryState state)
     {
+        if (state.CircuitRejected)
+        {
+            return AttemptFailure.NeverSent;
+        }
+
+        if (state.RetryRequested)
+        {
+            return AttemptFailure.ReachedOrigin;
+        }
+
         if (context.Features.Get<IForwarderErrorFeature>() is not { Error: ForwarderError.Request } error)
         {
-            return false;
+            return AttemptFailure.None;
         }
 
         for (var ex = error.Exception; ex is not null; ex = ex.InnerException)
@@ -144,17 +167,18 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
             if (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError }
                 || ex is SocketException)
             {
-                return true;
+                return AttemptFailure.NeverSent;
             }
         }
 
-        return false;
+        // The request went out and the connection broke before an answer: the origin may have acted on it.
+        return context.RequestAborted.IsCancellationRequested ? AttemptFailure.None : AttemptFailure.ReachedOrigin;
     }
 
     private static string Reason(HttpContext context, RetryState state)
         => state.RetryRequested ? $"origin answered {state.HeldStatus}"
             : state.CircuitRejected ? "circuit refused the destination"
-            : $"connect failure ({context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message})";
+            : $"transport failure ({context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message})";
 
     private static List<DestinationState> Without(IReadOnlyList<DestinationState> destinations, DestinationState failed)
     {
@@ -170,9 +194,16 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         return kept;
     }
 
+    private enum AttemptFailure
+    {
+        None,
+        NeverSent,
+        ReachedOrigin,
+    }
+
     private static partial class Log
     {
-        [LoggerMessage(310, LogLevel.Debug, "Retrying in cluster '{Cluster}' after destination '{Destination}' failed: attempt {Attempt}, {Reason}")]
+        [LoggerMessage(310, LogLevel.Debug, "Retrying in cluster {Cluster} after destination {Destination} failed: attempt {Attempt}, {Reason}")]
         public static partial void Retrying(ILogger logger, string cluster, string destination, int attempt, string reason);
     }
 }
