@@ -17,7 +17,8 @@ public static class ProxyDefaults
     public static readonly TimeSpan PassiveReactivation = TimeSpan.FromSeconds(30);
 
     public static RouteConfig Apply(RouteConfig route, EdgeOptions edge)
-        => route.Timeout is null && string.IsNullOrEmpty(route.TimeoutPolicy)
+        // A bad default is reported once, at Edge:Resilience:RequestTimeout, not again at every route.
+        => route.Timeout is null && string.IsNullOrEmpty(route.TimeoutPolicy) && edge.Resilience.RequestTimeout > TimeSpan.Zero
             ? route with { Timeout = edge.Resilience.RequestTimeout }
             : route;
 

@@ -86,6 +86,16 @@ public sealed class CircuitBreakerOverrides
 
     public TimeSpan? BreakDuration { get; init; }
 
+    /// <summary>Every setting of <paramref name="options"/>, as overrides: one set of checks serves defaults and overrides.</summary>
+    public static CircuitBreakerOverrides From(CircuitBreakerOptions options) => new()
+    {
+        Enabled = options.Enabled,
+        FailureRatio = options.FailureRatio,
+        SamplingDuration = options.SamplingDuration,
+        MinimumThroughput = options.MinimumThroughput,
+        BreakDuration = options.BreakDuration,
+    };
+
     public CircuitBreakerOptions Over(CircuitBreakerOptions defaults) => new()
     {
         Enabled = Enabled ?? defaults.Enabled,
@@ -105,6 +115,15 @@ public sealed class RetryOverrides
     public double? BudgetPercent { get; init; }
 
     public int? BudgetBurst { get; init; }
+
+    /// <summary>Every setting of <paramref name="options"/>, as overrides: one set of checks serves defaults and overrides.</summary>
+    public static RetryOverrides From(RetryOptions options) => new()
+    {
+        Enabled = options.Enabled,
+        MaxAttempts = options.MaxAttempts,
+        BudgetPercent = options.BudgetPercent,
+        BudgetBurst = options.BudgetBurst,
+    };
 
     public RetryOptions Over(RetryOptions defaults) => new()
     {

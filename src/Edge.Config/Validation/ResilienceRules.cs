@@ -12,7 +12,7 @@ internal static class ResilienceRules
     {
         Positive($"{Prefix}:RequestTimeout", resilience.RequestTimeout, errors);
         Positive($"{Prefix}:ConnectTimeout", resilience.ConnectTimeout, errors);
-        Check(Prefix, resilience.CircuitBreaker, resilience.Retry, errors);
+        Check(Prefix, CircuitBreakerOverrides.From(resilience.CircuitBreaker), RetryOverrides.From(resilience.Retry), errors);
 
         var known = clusters.Select(c => c.ClusterId).ToList();
         foreach (var (id, own) in resilience.Clusters)
@@ -38,26 +38,25 @@ internal static class ResilienceRules
                 Positive($"{path}:ConnectTimeout", connect, errors);
             }
 
-            var effective = resilience.For(id);
-            // Report a bad override once, at the cluster; bad defaults were reported above.
-            if (own?.CircuitBreaker is not null || own?.Retry is not null)
+            // Only what the cluster sets itself: a bad default was reported above, once.
+            if (own is not null)
             {
-                Check(path, own.CircuitBreaker is null ? null : effective.CircuitBreaker, own.Retry is null ? null : effective.Retry, errors);
+                Check(path, own.CircuitBreaker, own.Retry, errors);
             }
         }
     }
 
-    private static void Check(string prefix, CircuitBreakerOptions? breaker, RetryOptions? retry, List<ConfigError> errors)
+    private static void Check(string prefix, CircuitBreakerOverrides? breaker, RetryOverrides? retry, List<ConfigError> errors)
     {
         if (breaker is not null)
         {
             var at = $"{prefix}:CircuitBreaker";
-            if (breaker.FailureRatio is <= 0 or > 1 || double.IsNaN(breaker.FailureRatio))
+            if (breaker.FailureRatio is { } ratio && (ratio is <= 0 or > 1 || double.IsNaN(ratio)))
             {
-                errors.Add(new ConfigError($"{at}:FailureRatio", $"{at}:FailureRatio is {breaker.FailureRatio}; it must be above 0 and at most 1, such as 0.5."));
+                errors.Add(new ConfigError($"{at}:FailureRatio", $"{at}:FailureRatio is {ratio}; it must be above 0 and at most 1, such as 0.5."));
             }
 
-            if (breaker.MinimumThroughput < 2)
+            if (breaker.MinimumThroughput is < 2)
             {
                 errors.Add(new ConfigError($"{at}:MinimumThroughput", $"{at}:MinimumThroughput is {breaker.MinimumThroughput}; it must be at least 2."));
             }
@@ -74,12 +73,12 @@ internal static class ResilienceRules
                 errors.Add(new ConfigError($"{at}:MaxAttempts", $"{at}:MaxAttempts is {retry.MaxAttempts}; it counts every attempt, the first included, and must be from 1 (no retry) to 10."));
             }
 
-            if (retry.BudgetPercent is < 0 or > 100 || double.IsNaN(retry.BudgetPercent))
+            if (retry.BudgetPercent is { } percent && (percent is < 0 or > 100 || double.IsNaN(percent)))
             {
-                errors.Add(new ConfigError($"{at}:BudgetPercent", $"{at}:BudgetPercent is {retry.BudgetPercent}; it must be from 0 to 100 (percent of the cluster's requests)."));
+                errors.Add(new ConfigError($"{at}:BudgetPercent", $"{at}:BudgetPercent is {percent}; it must be from 0 to 100 (percent of the cluster's requests)."));
             }
 
-            if (retry.BudgetBurst < 0)
+            if (retry.BudgetBurst is < 0)
             {
                 errors.Add(new ConfigError($"{at}:BudgetBurst", $"{at}:BudgetBurst is {retry.BudgetBurst}; it must be 0 or more."));
             }
@@ -94,7 +93,7 @@ internal static class ResilienceRules
         }
     }
 
-    private static void AtLeastHalfSecond(string key, TimeSpan value, List<ConfigError> errors)
+    private static void AtLeastHalfSecond(string key, TimeSpan? value, List<ConfigError> errors)
     {
         if (value < TimeSpan.FromMilliseconds(500))
         {

@@ -10,7 +10,7 @@ namespace Edge.Proxy.Resilience;
 /// </summary>
 internal sealed partial class DestinationBreaker
 {
-    /// <summary>The outcome of a request the client abandoned: not the destination's fault, not counted.</summary>
+    /// <summary>The outcome of a request the client abandoned: not the destination's fault, so not a failure (but not a trial's success either).</summary>
     public const int Abandoned = -1;
 
     private readonly CircuitBreakerStateProvider _state = new();
@@ -30,7 +30,11 @@ internal sealed partial class DestinationBreaker
                 BreakDuration = options.BreakDuration,
                 StateProvider = _state,
                 ManualControl = _manual,
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is not null || args.Outcome.Result >= 500),
+                // Polly has no neutral outcome: what is not a failure counts as a success. A trial the
+                // client abandoned proves nothing, so it reopens the circuit instead of closing it.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result == Abandoned
+                    ? _state.CircuitState == CircuitState.HalfOpen
+                    : args.Outcome.Exception is not null || args.Outcome.Result >= 500),
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _openUntil, timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
