@@ -7,6 +7,8 @@
 #   RUNS=5 DURATION=15 CONNECTIONS=64 load-tests/resilience-overhead.sh
 #
 # Needs: wrk and nginx (Debian packages `wrk`, `nginx-light`); nginx serves the origins.
+# On a machine with 2 or more cores the edge gets core 0 to itself and wrk and nginx share the
+# rest (taskset), so the two configurations compete for the same, steadier CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,12 @@ THREADS=${THREADS:-2}
 ORIGIN_PORTS=(18081 18082)
 EDGE_PORT=18080
 ADMIN_PORT=18901
+
+if command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
+  EDGE_CPU=(taskset -c 0) LOAD_CPU=(taskset -c "1-$(($(nproc) - 1))")
+else
+  EDGE_CPU=() LOAD_CPU=()
+fi
 
 for tool in wrk nginx dotnet; do
   command -v "$tool" >/dev/null || { echo "resilience-overhead: '$tool' is not installed" >&2; exit 2; }
@@ -47,7 +55,7 @@ http {
   server { listen 127.0.0.1:${ORIGIN_PORTS[1]}; location / { return 200 "hello from origin b\n"; } }
 }
 NGINX
-nginx -c "$work/nginx.conf"
+"${LOAD_CPU[@]}" nginx -c "$work/nginx.conf"
 
 config() { # $1 = on|off
   local resilience health
@@ -79,15 +87,15 @@ JSON
 
 run_edge() { # $1 = on|off; prints requests/second
   config "$1" >"$work/edge-$1.json"
-  "$work/edge/edge" --config "$work/edge-$1.json" >"$work/edge-$1.log" 2>&1 &
+  "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$1.json" >"$work/edge-$1.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "http://127.0.0.1:$EDGE_PORT/" >/dev/null # warm-up
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$EDGE_PORT/" | awk '/Requests\/sec/ { print $2 }'
+  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "http://127.0.0.1:$EDGE_PORT/" >/dev/null # warm-up
+  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$EDGE_PORT/" | awk '/Requests\/sec/ { print $2 }'
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 }

@@ -10,6 +10,7 @@ internal sealed class ClusterResilience
     private readonly ConcurrentDictionary<string, DestinationBreaker> _breakers = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private int _openCircuits;
 
     public ClusterResilience(string clusterId, EffectiveResilience settings, TimeProvider timeProvider, ILogger logger)
     {
@@ -34,7 +35,7 @@ internal sealed class ClusterResilience
 
     public DestinationBreaker? Breaker(string destinationId)
         => BreakersEnabled
-            ? _breakers.GetOrAdd(destinationId, static (id, self) => new DestinationBreaker(self.ClusterId, id, self.Settings.CircuitBreaker, self._timeProvider, self._logger), this)
+            ? _breakers.GetOrAdd(destinationId, static (id, self) => new DestinationBreaker(self.ClusterId, id, self.Settings.CircuitBreaker, self._timeProvider, self._logger, self.OnOpenChanged), this)
             : null;
 
     public DestinationBreaker? ExistingBreaker(string destinationId) => _breakers.GetValueOrDefault(destinationId);
@@ -42,7 +43,8 @@ internal sealed class ClusterResilience
     /// <summary>The destinations whose circuit is not open; the same list when none is.</summary>
     public IReadOnlyList<DestinationState> WithoutOpenCircuits(IReadOnlyList<DestinationState> destinations)
     {
-        if (!BreakersEnabled || _breakers.IsEmpty)
+        // The common case, every circuit closed, costs one read.
+        if (Volatile.Read(ref _openCircuits) == 0)
         {
             return destinations;
         }
@@ -67,6 +69,8 @@ internal sealed class ClusterResilience
 
         return kept ?? destinations;
     }
+
+    private void OnOpenChanged(int change) => Interlocked.Add(ref _openCircuits, change);
 
     /// <summary>Drops breakers of destinations that are no longer configured, so state stays bounded.</summary>
     public void Prune(IEnumerable<string> destinationIds)

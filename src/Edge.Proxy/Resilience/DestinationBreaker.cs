@@ -17,8 +17,10 @@ internal sealed partial class DestinationBreaker
     private readonly CircuitBreakerManualControl _manual = new();
     private readonly TimeProvider _timeProvider;
     private long _openUntil;
+    private int _counted;
 
-    public DestinationBreaker(string clusterId, string destinationId, CircuitBreakerOptions options, TimeProvider timeProvider, ILogger logger)
+    /// <param name="openChanged">Told +1 when the circuit stops letting traffic through and -1 when it lets it through again.</param>
+    public DestinationBreaker(string clusterId, string destinationId, CircuitBreakerOptions options, TimeProvider timeProvider, ILogger logger, Action<int>? openChanged = null)
     {
         _timeProvider = timeProvider;
         Pipeline = new ResiliencePipelineBuilder<int> { TimeProvider = timeProvider }
@@ -38,6 +40,11 @@ internal sealed partial class DestinationBreaker
                 OnOpened = args =>
                 {
                     Volatile.Write(ref _openUntil, timeProvider.GetTimestamp() + (long)(args.BreakDuration.TotalSeconds * timeProvider.TimestampFrequency));
+                    if (Interlocked.Exchange(ref _counted, 1) == 0)
+                    {
+                        openChanged?.Invoke(1);
+                    }
+
                     Log.Opened(logger, clusterId, destinationId, args.BreakDuration.TotalSeconds, args.Outcome.Result, args.IsManual);
                     return ValueTask.CompletedTask;
                 },
@@ -48,6 +55,11 @@ internal sealed partial class DestinationBreaker
                 },
                 OnClosed = args =>
                 {
+                    if (Interlocked.Exchange(ref _counted, 0) == 1)
+                    {
+                        openChanged?.Invoke(-1);
+                    }
+
                     Log.Closed(logger, clusterId, destinationId, args.IsManual);
                     return ValueTask.CompletedTask;
                 },

@@ -108,6 +108,73 @@ public sealed class ResilienceTests(ITestOutputHelper output)
         Assert.Equal(1, Occurrences(edge.Output, "\"RenderedMessage\":\"Circuit closed for destination"));
     }
 
+    [Theory]
+    [InlineData("GET", false, true)]
+    [InlineData("HEAD", false, true)]
+    [InlineData("PUT", false, false)]
+    [InlineData("PUT", true, true)]
+    [InlineData("DELETE", true, true)]
+    [InlineData("POST", true, false)]
+    public async Task Retry_Origin503_RetriedOnAnotherDestinationOnlyWhenSafe(string method, bool routeOptsIn, bool retried)
+    {
+        await using var a = await OriginServer.StartAsync("a");
+        await using var b = await OriginServer.StartAsync("b");
+        a.Status = 503;
+        var config = EdgeConfigFile.Config(a, b);
+        if (routeOptsIn)
+        {
+            config["ReverseProxy"]!["Routes"]!["all"]!["Metadata"] = new JsonObject { ["RetryIdempotentWrites"] = "true" };
+        }
+
+        config["Edge"]!["Resilience"] = new JsonObject
+        {
+            ["CircuitBreaker"] = new JsonObject { ["Enabled"] = false },
+            ["Retry"] = new JsonObject { ["MaxAttempts"] = 3, ["BudgetBurst"] = 100 },
+        };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 20; i++)
+        {
+            using var request = new HttpRequestMessage(new HttpMethod(method), $"/r{i}");
+            using var response = await edge.Public.SendAsync(request);
+            statuses.Add(response.StatusCode);
+        }
+
+        // Round robin sends about half the first attempts to a; a retry never goes back to a.
+        Assert.InRange(a.Requests, 8, 12);
+        Assert.Equal(a.Paths.Count, a.Paths.Distinct().Count());
+        if (retried)
+        {
+            Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+            Assert.Equal(20, b.Requests);
+        }
+        else
+        {
+            Assert.Equal(a.Requests, statuses.Count(s => s == HttpStatusCode.ServiceUnavailable));
+            Assert.Equal(20 - a.Requests, b.Requests);
+        }
+    }
+
+    [Fact]
+    public async Task RouteTimeout_SetOnTheRoute_OverridesTheDefault()
+    {
+        await using var hung = MisbehavingOrigin.Start(Misbehaviour.NeverAnswers);
+        var config = EdgeConfigFile.Config(("hung", hung.Url));
+        config["ReverseProxy"]!["Routes"]!["all"]!["Timeout"] = "00:00:00.500";
+        config["Edge"]!["Resilience"] = new JsonObject { ["RequestTimeout"] = "00:00:20" };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        var clock = Stopwatch.StartNew();
+        using var response = await edge.Public.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(0.4), TimeSpan.FromSeconds(1.5));
+    }
+
     [Fact]
     public async Task RetryBudget_EveryOriginFailing_AttemptsStayWithinBudget()
     {
