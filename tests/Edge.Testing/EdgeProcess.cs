@@ -108,8 +108,21 @@ public sealed partial class EdgeProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>Log lines (JSON) whose rendered message contains the text.</summary>
+    /// <summary>Whether the output so far contains the text.</summary>
     public bool Logged(string text) => Output.Contains(text, StringComparison.Ordinal);
+
+    /// <summary>How many times the output so far contains the text.</summary>
+    public int Count(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var i = output.IndexOf(text, StringComparison.Ordinal); i >= 0; i = output.IndexOf(text, i + text.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     public async ValueTask DisposeAsync()
     {

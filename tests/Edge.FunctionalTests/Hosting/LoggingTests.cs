@@ -58,20 +58,9 @@ public sealed class LoggingTests
         config["Edge"]!["Logging"] = new System.Text.Json.Nodes.JsonObject { ["Level"] = "Error" };
         file.Write(config);
         await edge.Admin.PostAsync("/admin/config/reload", null);
-        var before = Count(edge.Output, debugLine);
+        var before = edge.Count(debugLine);
         await edge.Admin.PostAsync("/admin/config/reload", null);
         using var check = await edge.Admin.GetAsync("/admin/config");
-        Assert.Equal(before, Count(edge.Output, debugLine));
-    }
-
-    private static int Count(string text, string value)
-    {
-        var count = 0;
-        for (var i = text.IndexOf(value, StringComparison.Ordinal); i >= 0; i = text.IndexOf(value, i + 1, StringComparison.Ordinal))
-        {
-            count++;
-        }
-
-        return count;
+        Assert.Equal(before, edge.Count(debugLine));
     }
 }
