@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Measures what health checks, circuit breakers and retries cost on the proxy's hot path:
 # the same published edge, same origins and same load, with them configured and with them off,
-# alternating runs, medians compared. Loopback only; bounded: RUNS x 2 x DURATION seconds.
+# alternating runs, medians compared. Loopback only; bounded: about RUNS x 2 x DURATION seconds.
 #
-#   load-tests/resilience-overhead.sh            # 3 runs of 10 s each way (about 1.5 minutes)
-#   RUNS=5 DURATION=15 CONNECTIONS=64 load-tests/resilience-overhead.sh
+#   load-tests/resilience-overhead.sh            # 30 paired runs of 3 s (about 4 minutes)
+#   RUNS=41 DURATION=3 WARMUP=20 CONNECTIONS=64 load-tests/resilience-overhead.sh
 #
 # Needs: wrk and nginx (Debian packages `wrk`, `nginx-light`); nginx serves the origins.
 # On a machine with 2 or more cores the edge gets core 0 to itself and wrk and nginx share the
@@ -12,12 +12,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS=${RUNS:-3}
-DURATION=${DURATION:-10}
+RUNS=${RUNS:-30}
+DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
 ORIGIN_PORTS=(18081 18082)
-EDGE_PORT=18080
+EDGE_PORT=18080 # and 18090 for the second edge
 ADMIN_PORT=18901
 
 if command -v taskset >/dev/null && (( $(nproc) >= 2 )); then
@@ -57,7 +57,7 @@ http {
 NGINX
 "${LOAD_CPU[@]}" nginx -c "$work/nginx.conf"
 
-config() { # $1 = on|off
+config() { # $1 = on|off, $2 = public port, $3 = admin port
   local resilience health
   if [[ $1 == on ]]; then
     health='"HealthCheck": { "Active": { "Enabled": true, "Interval": "00:00:05", "Path": "/health" }, "Passive": { "Enabled": true } },'
@@ -76,7 +76,7 @@ config() { # $1 = on|off
         "b": { "Address": "http://127.0.0.1:${ORIGIN_PORTS[1]}/" } } } }
   },
   "Edge": {
-    "Listeners": { "Public": "http://127.0.0.1:$EDGE_PORT", "Admin": "http://127.0.0.1:$ADMIN_PORT" },
+    "Listeners": { "Public": "http://127.0.0.1:$2", "Admin": "http://127.0.0.1:$3" },
     "Shutdown": { "DrainDelay": "00:00:00" },
     "Logging": { "Level": "Warning" },
     $resilience
@@ -85,31 +85,59 @@ config() { # $1 = on|off
 JSON
 }
 
-run_edge() { # $1 = on|off; prints requests/second
-  config "$1" >"$work/edge-$1.json"
-  "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$1.json" >"$work/edge-$1.log" 2>&1 &
-  local pid=$!
-  pids+=("$pid")
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system clock ticks
+
+declare -A port admin pid
+port[off]=$EDGE_PORT admin[off]=$ADMIN_PORT
+port[on]=$((EDGE_PORT + 10)) admin[on]=$((ADMIN_PORT + 10))
+
+# Both edges run side by side on the same core; only the one under load is busy, so slow drifts
+# of a shared machine's speed hit both alike. Runs alternate.
+for mode in off on; do
+  config "$mode" "${port[$mode]}" "${admin[$mode]}" >"$work/edge-$mode.json"
+  "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$mode.json" >"$work/edge-$mode.log" 2>&1 &
+  pid[$mode]=$!
+  pids+=("${pid[$mode]}")
+done
+for mode in off on; do
   for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1 && break
+    curl -sf "http://127.0.0.1:${admin[$mode]}/readyz" >/dev/null 2>&1 && break
     sleep 0.1
   done
-  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "http://127.0.0.1:$EDGE_PORT/" >/dev/null # warm-up
-  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:$EDGE_PORT/" | awk '/Requests\/sec/ { print $2 }'
-  kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-20}s" "http://127.0.0.1:${port[$mode]}/" >/dev/null # warm-up: tiered JIT settles
+done
+
+measure() { # $1 = on|off; prints "requests/second cpu-ms-per-1000-requests"
+  local before after result
+  before=$(cpu_ticks "${pid[$1]}")
+  result=$("${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" "http://127.0.0.1:${port[$1]}/")
+  after=$(cpu_ticks "${pid[$1]}")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    / requests in / { n = $1 } /Requests\/sec/ { rps = $2 }
+    END { printf "%s %.1f\n", rps, ticks / hz * 1000 * 1000 / n }' <<<"$result"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-on=() off=()
+on=() off=() on_cpu=() off_cpu=() ratios=() cpu_ratios=()
 for run in $(seq 1 "$RUNS"); do
-  off+=("$(run_edge off)")
-  on+=("$(run_edge on)")
-  echo "run $run: off ${off[-1]} req/s, on ${on[-1]} req/s"
+  # Alternate which goes first, so neither always runs on the fresher side of a drift.
+  order=(off on); (( run % 2 == 0 )) && order=(on off)
+  for mode in "${order[@]}"; do
+    read -r rps cpu < <(measure "$mode")
+    if [[ $mode == on ]]; then on+=("$rps"); on_cpu+=("$cpu"); else off+=("$rps"); off_cpu+=("$cpu"); fi
+  done
+  ratios+=("$(awk -v a="${on[-1]}" -v b="${off[-1]}" 'BEGIN { printf "%.4f", a / b }')")
+  cpu_ratios+=("$(awk -v a="${on_cpu[-1]}" -v b="${off_cpu[-1]}" 'BEGIN { printf "%.4f", a / b }')")
+  echo "run $run: off ${off[-1]} req/s (${off_cpu[-1]} cpu-ms/1000 req), on ${on[-1]} req/s (${on_cpu[-1]} cpu-ms/1000 req), on/off ${ratios[-1]}"
 done
 
 m_off=$(printf '%s\n' "${off[@]}" | median)
 m_on=$(printf '%s\n' "${on[@]}" | median)
-ratio=$(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')
-echo "median: off $m_off req/s, on $m_on req/s, on/off $ratio (wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s x $RUNS)"
+c_off=$(printf '%s\n' "${off_cpu[@]}" | median)
+c_on=$(printf '%s\n' "${on_cpu[@]}" | median)
+echo "median throughput: off $m_off req/s, on $m_on req/s"
+echo "median edge CPU per 1000 requests: off $c_off ms, on $c_on ms"
+echo "median of paired ratios (each run's on against the off run beside it):"
+echo "  throughput on/off $(printf '%s\n' "${ratios[@]}" | median), CPU per request on/off $(printf '%s\n' "${cpu_ratios[@]}" | median)"
+echo "(wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s x $RUNS each after ${WARMUP:-20}s warm-up, alternating)"

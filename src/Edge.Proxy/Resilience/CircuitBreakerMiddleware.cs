@@ -1,3 +1,4 @@
+using Edge.Proxy.Errors;
 using Polly;
 using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
@@ -35,6 +36,12 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceR
                 if (context.Features.Get<RetryState>() is { } retry)
                 {
                     retry.CircuitRejected = true;
+                }
+                else
+                {
+                    // No retry loop to send it elsewhere: the trial slot is taken, so refuse now.
+                    await Problem.WriteAsync(context, 503, "Circuit open",
+                        $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure.", TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 }
             }
             else

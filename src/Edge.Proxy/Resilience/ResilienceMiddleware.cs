@@ -26,49 +26,76 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
 
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async where it need not be: with retries off and no bulkhead, a cluster pays for the
+    // circuit filter and nothing else here.
+    public Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
         var cluster = registry.Find(proxy.Cluster.Config.ClusterId);
         if (cluster is null)
         {
-            await next(context).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
         var bulkhead = cluster.Bulkhead;
-        if (bulkhead is not null && !bulkhead.TryEnter())
+        if (bulkhead is null)
         {
-            await Problem.WriteAsync(context, 503, "Cluster at capacity",
-                $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", RetryAfter).ConfigureAwait(false);
-            return;
+            return ForwardAsync(context, proxy, cluster);
         }
 
+        if (!bulkhead.TryEnter())
+        {
+            return Problem.WriteAsync(context, 503, "Cluster at capacity",
+                $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", RetryAfter);
+        }
+
+        return ForwardInBulkheadAsync(context, proxy, cluster, bulkhead);
+    }
+
+    private async Task ForwardInBulkheadAsync(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster, Bulkhead bulkhead)
+    {
         try
         {
             await ForwardAsync(context, proxy, cluster).ConfigureAwait(false);
         }
         finally
         {
-            bulkhead?.Exit();
+            bulkhead.Exit();
         }
     }
 
-    private async Task ForwardAsync(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster)
+    private Task ForwardAsync(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster)
     {
-        var budget = cluster.Budget;
-        budget?.OnRequest();
         var all = proxy.AvailableDestinations;
         var candidates = cluster.WithoutOpenCircuits(all);
         if (candidates.Count == 0 && all.Count > 0)
         {
-            await Problem.WriteAsync(context, 503, "Circuit open",
-                $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", RetryAfter).ConfigureAwait(false);
-            return;
+            return Problem.WriteAsync(context, 503, "Circuit open",
+                $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", RetryAfter);
         }
 
-        var maxAttempts = budget is null ? 1 : cluster.Settings.Retry.MaxAttempts;
-        var safe = budget is not null && IsSafeToRepeat(context, proxy);
+        proxy.AvailableDestinations = candidates;
+        if (cluster.Budget is not { } budget)
+        {
+            // No retries: one attempt; the breaker answers for itself if it refuses the destination.
+            return next(context);
+        }
+
+        budget.OnRequest();
+        return RetryLoopAsync(context, proxy, cluster, budget, candidates);
+    }
+
+    private async Task RetryLoopAsync(HttpContext context, IReverseProxyFeature proxy, ClusterResilience cluster, RetryBudget budget, IReadOnlyList<DestinationState> candidates)
+    {
+        var maxAttempts = cluster.Settings.Retry.MaxAttempts;
+        var safe = IsSafeToRepeat(context, proxy);
+        BodyReadTracker? body = null;
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            body = new BodyReadTracker(context.Request.Body);
+            context.Request.Body = body;
+        }
+
         var state = new RetryState();
         context.Features.Set(state);
         for (var attempt = 1; ; attempt++)
@@ -77,15 +104,15 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
             proxy.ProxiedDestination = null;
             state.ResetAttempt();
             var another = attempt < maxAttempts && candidates.Count > 1;
-            state.MayRetry = another && safe && budget!.HasToken;
+            state.MayRetry = another && safe && budget.HasToken;
             await next(context).ConfigureAwait(false);
 
             // Load balancing narrowed the list to the destination it chose, which the forwarder may never have reached.
             var failed = proxy.ProxiedDestination ?? (proxy.AvailableDestinations.Count == 1 ? proxy.AvailableDestinations[0] : null);
             var retry = !context.Response.HasStarted && failed is not null && another && Failure(context, state) switch
             {
-                AttemptFailure.NeverSent => true,
-                AttemptFailure.ReachedOrigin => state.MayRetry && budget!.TryWithdraw(),
+                AttemptFailure.NeverSent => body is null || !body.Started,
+                AttemptFailure.ReachedOrigin => state.MayRetry && budget.TryWithdraw(),
                 _ => false,
             };
             if (!retry || failed is null)
