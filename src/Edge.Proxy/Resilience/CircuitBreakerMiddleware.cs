@@ -19,7 +19,8 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceR
             return;
         }
 
-        var resilienceContext = ResilienceContextPool.Shared.Get(context.RequestAborted);
+        // No token: the forwarding inside watches the request itself, and Polly need not link to it.
+        var resilienceContext = ResilienceContextPool.Shared.Get(CancellationToken.None);
         try
         {
             var outcome = await breaker.Pipeline.ExecuteOutcomeAsync(
