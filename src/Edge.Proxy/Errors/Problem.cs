@@ -8,6 +8,9 @@ public static class Problem
 {
     public const string ContentType = "application/problem+json";
 
+    /// <summary>What a 503 tells clients to wait before trying again.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
     public static Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter = null)
     {
         var response = context.Response;

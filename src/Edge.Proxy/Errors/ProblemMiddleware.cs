@@ -22,8 +22,6 @@ internal sealed class NoRouteMiddleware(RequestDelegate next)
 /// </summary>
 internal sealed class ProxyErrorMiddleware(RequestDelegate next)
 {
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-
     public async Task InvokeAsync(HttpContext context)
     {
         await next(context).ConfigureAwait(false);
@@ -48,7 +46,7 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
         {
             case StatusCodes.Status503ServiceUnavailable:
                 await Problem.WriteAsync(context, 503, "No healthy destination",
-                    $"Cluster '{cluster}' has no destination available to take the request.", RetryAfter).ConfigureAwait(false);
+                    $"Cluster '{cluster}' has no destination available to take the request.", Problem.RetryAfter).ConfigureAwait(false);
                 break;
             case StatusCodes.Status504GatewayTimeout:
                 await Problem.WriteAsync(context, 504, "Origin timed out",

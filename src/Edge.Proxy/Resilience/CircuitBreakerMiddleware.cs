@@ -42,7 +42,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceR
                 {
                     // No retry loop to send it elsewhere: the trial slot is taken, so refuse now.
                     await Problem.WriteAsync(context, 503, "Circuit open",
-                        $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure.", TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                        $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure.", Problem.RetryAfter).ConfigureAwait(false);
                 }
             }
             else

@@ -24,8 +24,6 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
     /// <summary>Route metadata key that lets PUT and DELETE be retried.</summary>
     public const string RetryIdempotentWritesKey = "RetryIdempotentWrites";
 
-    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
-
     // Not async where it need not be: with retries off and no bulkhead, a cluster pays for the
     // circuit filter and nothing else here.
     public Task InvokeAsync(HttpContext context)
@@ -46,7 +44,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         if (!bulkhead.TryEnter())
         {
             return Problem.WriteAsync(context, 503, "Cluster at capacity",
-                $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", RetryAfter);
+                $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", Problem.RetryAfter);
         }
 
         return ForwardInBulkheadAsync(context, proxy, cluster, bulkhead);
@@ -71,7 +69,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         if (candidates.Count == 0 && all.Count > 0)
         {
             return Problem.WriteAsync(context, 503, "Circuit open",
-                $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", RetryAfter);
+                $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", Problem.RetryAfter);
         }
 
         proxy.AvailableDestinations = candidates;
@@ -140,13 +138,13 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         {
             return Problem.WriteAsync(context, state.HeldStatus, "Origin failed",
                 $"The origin in cluster '{cluster.ClusterId}' answered {state.HeldStatus} and the request could not be retried elsewhere (retry budget spent).",
-                state.HeldStatus == 503 ? RetryAfter : null);
+                state.HeldStatus == 503 ? Problem.RetryAfter : null);
         }
 
         if (state.CircuitRejected)
         {
             return Problem.WriteAsync(context, 503, "Circuit open",
-                $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure and no other could take the request.", RetryAfter);
+                $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure and no other could take the request.", Problem.RetryAfter);
         }
 
         return Task.CompletedTask;
