@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Timeouts;
+using Edge.Proxy.Observability;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Proxy.Errors;
@@ -45,6 +46,7 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
         switch (context.Response.StatusCode)
         {
             case StatusCodes.Status503ServiceUnavailable:
+                EdgeMetrics.Reject(EdgeMetrics.Reason.NoHealthyDestination);
                 await Problem.WriteAsync(context, 503, "No healthy destination",
                     $"Cluster '{cluster}' has no destination available to take the request.", Problem.RetryAfter).ConfigureAwait(false);
                 break;

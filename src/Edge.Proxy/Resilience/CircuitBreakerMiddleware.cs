@@ -1,4 +1,5 @@
 using Edge.Proxy.Errors;
+using Edge.Proxy.Observability;
 using Polly;
 using Polly.CircuitBreaker;
 using Yarp.ReverseProxy.Forwarder;
@@ -41,6 +42,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceR
                 else
                 {
                     // No retry loop to send it elsewhere: the trial slot is taken, so refuse now.
+                    EdgeMetrics.Reject(EdgeMetrics.Reason.CircuitOpen);
                     await Problem.WriteAsync(context, 503, "Circuit open",
                         $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure.", Problem.RetryAfter).ConfigureAwait(false);
                 }
