@@ -35,6 +35,9 @@ public sealed class OriginServer : IAsyncDisposable
     /// <summary>Paths as the origin received them (after the edge's transforms).</summary>
     public ConcurrentQueue<string> Paths { get; } = new();
 
+    /// <summary>Each request's headers as the origin received them, in arrival order.</summary>
+    public ConcurrentQueue<IReadOnlyDictionary<string, string>> Headers { get; } = new();
+
     /// <summary>Requests that reached the origin and have not been answered yet.</summary>
     public int InFlight => _inFlight;
 
@@ -58,6 +61,7 @@ public sealed class OriginServer : IAsyncDisposable
             Interlocked.Increment(ref origin._requests);
             Interlocked.Increment(ref origin._inFlight);
             origin.Paths.Enqueue(context.Request.Path.Value + context.Request.QueryString);
+            origin.Headers.Enqueue(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             context.Response.Headers["X-Origin"] = name;
             try
             {

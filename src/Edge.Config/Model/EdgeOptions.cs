@@ -12,6 +12,12 @@ public sealed class EdgeOptions
     public ReloadOptions Reload { get; init; } = new();
 
     public ResilienceOptions Resilience { get; init; } = new();
+
+    public RateLimitingOptions RateLimiting { get; init; } = new();
+
+    public LimitsOptions Limits { get; init; } = new();
+
+    public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
 }
 
 public sealed class ListenerOptions

@@ -16,11 +16,36 @@ public static class ProxyDefaults
     public static readonly TimeSpan ActiveTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan PassiveReactivation = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Route metadata key carrying the route's <c>RateLimiterPolicy</c>. YARP 2.1 checks that name
+    /// against ASP.NET Core's startup-time <c>RateLimiterOptions</c>, which cannot follow a reloaded
+    /// file; Edge's policies live in its own config, so the name is moved here, validated against
+    /// <c>Edge:RateLimiting:Policies</c>, and enforced by the edge's admission middleware.
+    /// </summary>
+    public const string RateLimiterPolicyKey = "Edge.RateLimiterPolicy";
+
+    /// <summary>Route metadata key of a route's own request body limit in bytes (PRODUCT.md).</summary>
+    public const string MaxRequestBodySizeKey = "MaxRequestBodySize";
+
     public static RouteConfig Apply(RouteConfig route, EdgeOptions edge)
+    {
         // A bad default is reported once, at Edge:Resilience:RequestTimeout, not again at every route.
-        => route.Timeout is null && string.IsNullOrEmpty(route.TimeoutPolicy) && edge.Resilience.RequestTimeout > TimeSpan.Zero
-            ? route with { Timeout = edge.Resilience.RequestTimeout }
-            : route;
+        if (route.Timeout is null && string.IsNullOrEmpty(route.TimeoutPolicy) && edge.Resilience.RequestTimeout > TimeSpan.Zero)
+        {
+            route = route with { Timeout = edge.Resilience.RequestTimeout };
+        }
+
+        if (!string.IsNullOrEmpty(route.RateLimiterPolicy))
+        {
+            var metadata = new Dictionary<string, string>(route.Metadata ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
+            {
+                [RateLimiterPolicyKey] = route.RateLimiterPolicy,
+            };
+            route = route with { RateLimiterPolicy = null, Metadata = metadata };
+        }
+
+        return route;
+    }
 
     public static ClusterConfig Apply(ClusterConfig cluster, EdgeOptions edge)
     {

@@ -20,6 +20,7 @@ public static class EdgeConfigValidator
         ClusterRules.Validate(clusters, errors);
         EdgeRules.Validate(edge, errors);
         ResilienceRules.Validate(edge.Resilience, clusters, errors);
+        LimitsRules.Validate(edge, routes, errors);
 
         if (yarpValidator is null)
         {

@@ -11,7 +11,7 @@ public static class Problem
     /// <summary>What a 503 tells clients to wait before trying again.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
-    public static Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter = null)
+    public static Task WriteAsync(HttpContext context, int status, string title, string detail, TimeSpan? retryAfter = null, params ReadOnlySpan<(string Name, string Value)> headers)
     {
         var response = context.Response;
         response.Clear();
@@ -20,6 +20,11 @@ public static class Problem
         if (retryAfter is { } delay)
         {
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            response.Headers[name] = value;
         }
 
         var body = new ProblemBody(TypeOf(status), title, status, detail, TraceId(context));

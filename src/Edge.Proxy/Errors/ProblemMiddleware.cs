@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http.Timeouts;
 using Edge.Proxy.Observability;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Proxy.Errors;
@@ -43,6 +43,16 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
             return;
         }
 
+        if (BodyTooLarge(error.Exception))
+        {
+            // A body without a declared length (chunked) passed the admission check and was cut by
+            // Kestrel at the limit while being forwarded; the origin saw an aborted request.
+            EdgeMetrics.Reject(EdgeMetrics.Reason.BodyTooLarge);
+            await Problem.WriteAsync(context, 413, "Request body too large",
+                "The request body grew past the route's limit (Edge:Limits:MaxRequestBodySize or the route's Metadata.MaxRequestBodySize).").ConfigureAwait(false);
+            return;
+        }
+
         switch (context.Response.StatusCode)
         {
             case StatusCodes.Status503ServiceUnavailable:
@@ -59,5 +69,18 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
                     $"The origin in cluster '{cluster}' failed to answer ({error.Error}).").ConfigureAwait(false);
                 break;
         }
+    }
+
+    private static bool BodyTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -3,6 +3,7 @@ using Edge.Config.Model;
 using Edge.Config.Reload;
 using Edge.Config.Sources;
 using Edge.Proxy.Admin;
+using Edge.Proxy.Admission;
 using Edge.Proxy.Errors;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
@@ -51,6 +52,9 @@ public static partial class EdgeHost
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ListenerMatcherPolicy>());
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget(initial.Edge.Shutdown));
         services.AddSingleton<ResilienceRegistry>();
+        services.AddSingleton<AdmissionRegistry>();
+        var kestrelLimits = new KestrelLimits(initial.Edge.Limits);
+        services.AddSingleton(kestrelLimits);
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
 
@@ -58,11 +62,20 @@ public static partial class EdgeHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            Bind(kestrel, ListenerKind.Public, initial.Edge.Listeners.Public, bound);
-            Bind(kestrel, ListenerKind.Admin, initial.Edge.Listeners.Admin, bound);
+            kestrelLimits.Apply(kestrel);
+            Bind(kestrel, ListenerKind.Public, initial.Edge.Listeners.Public, bound, kestrelLimits.LimitConnections);
+            Bind(kestrel, ListenerKind.Admin, initial.Edge.Listeners.Admin, bound, null);
         });
 
         var app = builder.Build();
+        var reloader = app.Services.GetRequiredService<ConfigReloader>();
+        app.Use(next =>
+        {
+            var trusted = new TrustedProxies(next, app.Services.GetRequiredService<ILoggerFactory>());
+            trusted.Update(reloader.Current.Edge.ForwardedHeaders);
+            reloader.Applied += (_, snapshot) => trusted.Update(snapshot.Edge.ForwardedHeaders);
+            return trusted.InvokeAsync;
+        });
         app.UseMiddleware<NoRouteMiddleware>();
         app.UseRouting();
         app.UseRequestTimeouts();
@@ -70,6 +83,7 @@ public static partial class EdgeHost
         app.MapReverseProxy(proxy =>
         {
             proxy.UseMiddleware<ProxyErrorMiddleware>();
+            proxy.UseMiddleware<AdmissionMiddleware>();
             proxy.UseMiddleware<ResilienceMiddleware>();
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
@@ -100,12 +114,17 @@ public static partial class EdgeHost
         var hostOptions = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
         var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
+        var admission = app.Services.GetRequiredService<AdmissionRegistry>();
+        var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
         var startup = reloader.Current.Edge;
         resilience.Update(reloader.Current);
+        admission.Update(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
             resilience.Update(next);
+            admission.Update(next);
+            kestrelLimits.Update(next.Edge.Limits);
             provider.Update(next);
             logging.Apply(next.Edge.Logging);
             // The host reads its shutdown budget when it stops, so a reload can still change it.
@@ -113,6 +132,13 @@ public static partial class EdgeHost
             if (next.Edge.Listeners.Public != startup.Listeners.Public || next.Edge.Listeners.Admin != startup.Listeners.Admin)
             {
                 Log.RestartNeeded(logger, "Edge:Listeners");
+            }
+
+            var (was, now) = (startup.Limits, next.Edge.Limits);
+            if (was.MaxRequestHeadersTotalSize != now.MaxRequestHeadersTotalSize || was.MaxRequestHeaderCount != now.MaxRequestHeaderCount
+                || was.MaxRequestLineSize != now.MaxRequestLineSize || was.RequestHeadersTimeout != now.RequestHeadersTimeout)
+            {
+                Log.RestartNeeded(logger, "Edge:Limits (header, request-line and header-timeout limits)");
             }
 
             if (!string.Equals(next.Edge.Logging.Format, logging.Format, StringComparison.OrdinalIgnoreCase))
@@ -124,10 +150,11 @@ public static partial class EdgeHost
 
     private static TimeSpan ShutdownBudget(ShutdownOptions shutdown) => shutdown.DrainDelay + shutdown.Timeout;
 
-    private static void Bind(KestrelServerOptions kestrel, ListenerKind kind, string urls, List<(ListenerKind, ListenOptions)> bound)
+    private static void Bind(KestrelServerOptions kestrel, ListenerKind kind, string urls, List<(ListenerKind, ListenOptions)> bound, Action<ListenOptions>? limit)
     {
         void Configure(ListenOptions options)
         {
+            limit?.Invoke(options);
             Listener.Tag(options, kind);
             bound.Add((kind, options));
         }
