@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Measures what health checks, circuit breakers and retries cost on the proxy's hot path:
 # the same published edge, same origins and same load, with them configured and with them off,
-# alternating runs, medians compared. Loopback only; bounded: about RUNS x 2 x DURATION seconds.
+# alternating runs, medians compared. Loopback only; bounded: about BLOCKS x (2 x WARMUP + RUNS x 2 x DURATION) seconds.
 #
-#   load-tests/resilience-overhead.sh            # 30 paired runs of 3 s (about 4 minutes)
-#   RUNS=41 DURATION=3 WARMUP=20 CONNECTIONS=64 load-tests/resilience-overhead.sh
+#   load-tests/resilience-overhead.sh            # 5 blocks x 6 paired runs of 3 s (about 6 minutes)
+#   BLOCKS=8 RUNS=6 DURATION=3 WARMUP=15 CONNECTIONS=64 load-tests/resilience-overhead.sh
 #
 # Needs: wrk and nginx (Debian packages `wrk`, `nginx-light`); nginx serves the origins.
 # On a machine with 2 or more cores the edge gets core 0 to itself and wrk and nginx share the
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS=${RUNS:-30}
+RUNS=${RUNS:-6} # paired runs per block
 DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
@@ -90,22 +90,30 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system clock
 declare -A port admin pid
 port[off]=$EDGE_PORT admin[off]=$ADMIN_PORT
 port[on]=$((EDGE_PORT + 10)) admin[on]=$((ADMIN_PORT + 10))
+for mode in off on; do config "$mode" "${port[$mode]}" "${admin[$mode]}" >"$work/edge-$mode.json"; done
 
 # Both edges run side by side on the same core; only the one under load is busy, so slow drifts
-# of a shared machine's speed hit both alike. Runs alternate.
-for mode in off on; do
-  config "$mode" "${port[$mode]}" "${admin[$mode]}" >"$work/edge-$mode.json"
-  "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$mode.json" >"$work/edge-$mode.log" 2>&1 &
-  pid[$mode]=$!
-  pids+=("${pid[$mode]}")
-done
-for mode in off on; do
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:${admin[$mode]}/readyz" >/dev/null 2>&1 && break
-    sleep 0.1
+# of a shared machine's speed hit both alike, and runs alternate. A process's own JIT (tiered,
+# profile-guided) makes one process a few percent faster or slower than the next, which
+# alternation cannot cancel: so the runs are split into BLOCKS, each with a fresh pair of edges.
+start_edges() {
+  for mode in off on; do
+    "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$mode.json" >"$work/edge-$mode.log" 2>&1 &
+    pid[$mode]=$!
+    pids+=("${pid[$mode]}")
   done
-  "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-20}s" "http://127.0.0.1:${port[$mode]}/" >/dev/null # warm-up: tiered JIT settles
-done
+  for mode in off on; do
+    for _ in $(seq 1 100); do
+      curl -sf "http://127.0.0.1:${admin[$mode]}/readyz" >/dev/null 2>&1 && break
+      sleep 0.1
+    done
+    "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-15}s" "http://127.0.0.1:${port[$mode]}/" >/dev/null # warm-up: tiered JIT settles
+  done
+}
+
+stop_edges() {
+  for mode in off on; do kill "${pid[$mode]}" 2>/dev/null || true; wait "${pid[$mode]}" 2>/dev/null || true; done
+}
 
 measure() { # $1 = on|off; prints "requests/second cpu-ms-per-1000-requests"
   local before after result
@@ -119,17 +127,25 @@ measure() { # $1 = on|off; prints "requests/second cpu-ms-per-1000-requests"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+BLOCKS=${BLOCKS:-5}
 on=() off=() on_cpu=() off_cpu=() ratios=() cpu_ratios=()
-for run in $(seq 1 "$RUNS"); do
-  # Alternate which goes first, so neither always runs on the fresher side of a drift.
-  order=(off on); (( run % 2 == 0 )) && order=(on off)
-  for mode in "${order[@]}"; do
-    read -r rps cpu < <(measure "$mode")
-    if [[ $mode == on ]]; then on+=("$rps"); on_cpu+=("$cpu"); else off+=("$rps"); off_cpu+=("$cpu"); fi
+for block in $(seq 1 "$BLOCKS"); do
+  start_edges
+  block_ratios=()
+  for run in $(seq 1 "$RUNS"); do
+    # Alternate which goes first, so neither always runs on the fresher side of a drift.
+    order=(off on); (( run % 2 == 0 )) && order=(on off)
+    for mode in "${order[@]}"; do
+      read -r rps cpu < <(measure "$mode")
+      if [[ $mode == on ]]; then on+=("$rps"); on_cpu+=("$cpu"); else off+=("$rps"); off_cpu+=("$cpu"); fi
+    done
+    ratios+=("$(awk -v a="${on[-1]}" -v b="${off[-1]}" 'BEGIN { printf "%.4f", a / b }')")
+    cpu_ratios+=("$(awk -v a="${on_cpu[-1]}" -v b="${off_cpu[-1]}" 'BEGIN { printf "%.4f", a / b }')")
+    block_ratios+=("${ratios[-1]}")
+    echo "block $block run $run: off ${off[-1]} req/s (${off_cpu[-1]} cpu-ms/1000 req), on ${on[-1]} req/s (${on_cpu[-1]} cpu-ms/1000 req), on/off ${ratios[-1]}"
   done
-  ratios+=("$(awk -v a="${on[-1]}" -v b="${off[-1]}" 'BEGIN { printf "%.4f", a / b }')")
-  cpu_ratios+=("$(awk -v a="${on_cpu[-1]}" -v b="${off_cpu[-1]}" 'BEGIN { printf "%.4f", a / b }')")
-  echo "run $run: off ${off[-1]} req/s (${off_cpu[-1]} cpu-ms/1000 req), on ${on[-1]} req/s (${on_cpu[-1]} cpu-ms/1000 req), on/off ${ratios[-1]}"
+  echo "block $block: median throughput on/off $(printf '%s\n' "${block_ratios[@]}" | median)"
+  stop_edges
 done
 
 m_off=$(printf '%s\n' "${off[@]}" | median)
@@ -140,4 +156,4 @@ echo "median throughput: off $m_off req/s, on $m_on req/s"
 echo "median edge CPU per 1000 requests: off $c_off ms, on $c_on ms"
 echo "median of paired ratios (each run's on against the off run beside it):"
 echo "  throughput on/off $(printf '%s\n' "${ratios[@]}" | median), CPU per request on/off $(printf '%s\n' "${cpu_ratios[@]}" | median)"
-echo "(wrk -t$THREADS -c$CONNECTIONS, ${DURATION}s x $RUNS each after ${WARMUP:-20}s warm-up, alternating)"
+echo "(wrk -t$THREADS -c$CONNECTIONS, $BLOCKS blocks of fresh edges x $RUNS paired ${DURATION}s runs after ${WARMUP:-15}s warm-up, alternating)"
