@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http.Timeouts;
 using Edge.Proxy.Observability;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Edge.Proxy.Errors;

@@ -53,6 +53,7 @@ public static partial class EdgeHost
         services.AddSingleton<ResilienceRegistry>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
+        services.AddEdgeMetrics();
 
         var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -63,6 +64,7 @@ public static partial class EdgeHost
         });
 
         var app = builder.Build();
+        app.UseEdgeMetrics();
         app.UseMiddleware<NoRouteMiddleware>();
         app.UseRouting();
         app.UseRequestTimeouts();
