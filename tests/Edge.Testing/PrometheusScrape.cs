@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -86,39 +85,8 @@ public sealed class PrometheusScrape
         return new PrometheusScrape(text, contentType, samples, comments);
     }
 
-    /// <summary>Runs <c>promtool check metrics</c> (Debian package <c>prometheus</c>) on the text.</summary>
-    public async Task<(int ExitCode, string Output)> PromtoolCheckAsync()
-    {
-        var start = new ProcessStartInfo("promtool")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("check");
-        start.ArgumentList.Add("metrics");
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new InvalidOperationException("promtool did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("promtool is not installed: apt-get install prometheus (.ci/run installs it).", ex);
-        }
-
-        using (process)
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.StandardInput.WriteAsync(Text);
-            process.StandardInput.Close();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync(cts.Token);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-    }
+    /// <summary>Runs <c>promtool check metrics</c> on the text.</summary>
+    public Task<(int ExitCode, string Output)> PromtoolCheckAsync() => Promtool.RunAsync(["check", "metrics"], Text);
 
     private static PrometheusSample ParseSample(string line)
     {
