@@ -37,6 +37,9 @@ public sealed partial class ConfigReloader : IDisposable
     /// <summary>Raised after a changed config was swapped in, with the previous and the new snapshot.</summary>
     public event Action<EdgeConfigSnapshot, EdgeConfigSnapshot>? Applied;
 
+    /// <summary>Raised after every reload that <see cref="LastReload"/> records, applied (changed or not) or rejected.</summary>
+    public event Action<ReloadStatus>? Reloaded;
+
     public EdgeConfigSnapshot Current => Volatile.Read(ref _current);
 
     public ConfigSource Source => _source;
@@ -61,7 +64,7 @@ public sealed partial class ConfigReloader : IDisposable
                 }
 
                 Log.ReloadRejected(_logger, trigger, result.Errors.Count, Current.Version);
-                return LastReload = new ReloadStatus(now, trigger, ReloadStatus.Rejected, false, result.Errors.Select(e => e.Message).ToList());
+                return Record(new ReloadStatus(now, trigger, ReloadStatus.Rejected, false, result.Errors.Select(e => e.Message).ToList()));
             }
 
             var previous = Current;
@@ -74,13 +77,13 @@ public sealed partial class ConfigReloader : IDisposable
                 }
 
                 Log.ReloadUnchanged(_logger, trigger, previous.Version);
-                return LastReload = unchanged;
+                return Record(unchanged);
             }
 
             Volatile.Write(ref _current, next);
             Applied?.Invoke(previous, next);
             Log.ReloadApplied(_logger, trigger, previous.Version, next.Version, next.Routes.Count, next.Clusters.Count);
-            return LastReload = new ReloadStatus(now, trigger, ReloadStatus.Applied, true, []);
+            return Record(new ReloadStatus(now, trigger, ReloadStatus.Applied, true, []));
         }
         finally
         {
@@ -89,6 +92,13 @@ public sealed partial class ConfigReloader : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private ReloadStatus Record(ReloadStatus status)
+    {
+        LastReload = status;
+        Reloaded?.Invoke(status);
+        return status;
+    }
 
     private static partial class Log
     {

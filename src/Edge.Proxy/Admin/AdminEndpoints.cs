@@ -1,12 +1,13 @@
 using System.Text.Json.Serialization;
 using Edge.Config.Reload;
 using Edge.Proxy.Hosting;
+using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
 using Yarp.ReverseProxy;
 
 namespace Edge.Proxy.Admin;
 
-/// <summary>The admin API: health, readiness and config. Served only on the admin listener.</summary>
+/// <summary>The admin API: health, readiness, metrics and config. Served only on the admin listener.</summary>
 public static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
@@ -18,6 +19,8 @@ public static class AdminEndpoints
         admin.MapGet("/readyz", (Readiness readiness) => readiness.Draining
             ? Results.Json(new StatusBody("draining"), AdminJsonContext.Default.StatusBody, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new StatusBody("ready"), AdminJsonContext.Default.StatusBody));
+
+        admin.MapGet("/metrics", (MetricsCollector metrics) => Results.Text(PrometheusText.Write(metrics.Collect()), PrometheusText.ContentType));
 
         admin.MapGet("/admin/config", (ConfigReloader reloader) => Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody));
 

@@ -57,6 +57,7 @@ public static partial class EdgeHost
         services.AddSingleton(kestrelLimits);
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
+        services.AddEdgeMetrics();
 
         var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -68,6 +69,7 @@ public static partial class EdgeHost
         });
 
         var app = builder.Build();
+        app.UseEdgeMetrics();
         var reloader = app.Services.GetRequiredService<ConfigReloader>();
         app.Use(next =>
         {

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 
 namespace Edge.Proxy.Observability;
 
@@ -6,6 +8,7 @@ namespace Edge.Proxy.Observability;
 /// The edge's own instruments (System.Diagnostics.Metrics). Instrument names are the Prometheus
 /// names from PRODUCT.md, so the exporter writes them as they are. With no listener attached an
 /// instrument's Add is a single check, so recording costs nothing until metrics are scraped.
+/// A new instrument here is exported at <c>/metrics</c> without any other change.
 /// </summary>
 internal static class EdgeMetrics
 {
@@ -13,9 +16,35 @@ internal static class EdgeMetrics
 
     public static readonly Meter Meter = new(MeterName);
 
+    /// <summary>Buckets of <see cref="RequestDuration"/>, in seconds: from a fast cache hit to a long upload.</summary>
+    public static readonly IReadOnlyList<double> DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+    /// <summary>Requests on the public listener, by <c>route</c>, <c>cluster</c>, <c>destination</c> and status <c>code</c>.</summary>
+    public static readonly Counter<long> Requests = Meter.CreateCounter<long>(
+        "edge_requests_total", unit: null, description: "Requests answered on the public listener, by route, cluster, destination and status code.");
+
+    /// <summary>Time from the request's arrival to the end of its response, by <c>route</c> and <c>cluster</c>.</summary>
+    public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram(
+        "edge_request_duration_seconds", unit: "s", description: "Time from a request's arrival to the end of its response, by route and cluster.",
+        tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+
+    private static long s_inflight;
+
+    /// <summary>Requests on the public listener that have not finished; read only when scraped.</summary>
+    public static readonly ObservableGauge<long> InflightRequests = Meter.CreateObservableGauge(
+        "edge_inflight_requests", () => Volatile.Read(ref s_inflight), unit: null, description: "Requests on the public listener that have not finished.");
+
+    /// <summary>1 when a destination takes traffic: YARP's active and passive health not Unhealthy and its circuit not open.</summary>
+    public static readonly ObservedGauge DestinationHealthy = new(
+        "edge_destination_healthy", "1 when the destination takes traffic (active and passive health not Unhealthy, circuit not open), else 0.");
+
     /// <summary>Requests the edge refused itself, by <c>reason</c> and <c>policy</c>.</summary>
     public static readonly Counter<long> Rejections = Meter.CreateCounter<long>(
         "edge_rejections_total", unit: null, description: "Requests the edge refused itself, by reason and policy.");
+
+    /// <summary>Config reloads by <c>result</c> (<c>applied</c>, including unchanged, or <c>rejected</c>).</summary>
+    public static readonly Counter<long> ConfigReloads = Meter.CreateCounter<long>(
+        "edge_config_reloads_total", unit: null, description: "Config reloads by result: applied (an unchanged config counts too) or rejected.");
 
     /// <summary>Reasons for <see cref="Rejections"/>, as PRODUCT.md lists them.</summary>
     public static class Reason
@@ -28,6 +57,35 @@ internal static class EdgeMetrics
         public const string Draining = "draining";
     }
 
+    // Status codes as label values, made once: a request's tags then allocate nothing.
+    private static readonly string[] Codes = Enumerable.Range(0, 600).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+
     public static void Reject(string reason, string policy = "")
         => Rejections.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("policy", policy));
+
+    public static void ConfigReloaded(string result) => ConfigReloads.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public static void RequestStarted() => Interlocked.Increment(ref s_inflight);
+
+    /// <summary>Counts a finished request. Labels are config ids (or empty), never anything from the request itself.</summary>
+    public static void RequestFinished(string route, string cluster, string destination, int status, double seconds)
+    {
+        Interlocked.Decrement(ref s_inflight);
+        if (Requests.Enabled)
+        {
+            var tags = new TagList
+            {
+                { "route", route },
+                { "cluster", cluster },
+                { "destination", destination },
+                { "code", (uint)status < (uint)Codes.Length ? Codes[status] : status.ToString(CultureInfo.InvariantCulture) },
+            };
+            Requests.Add(1, in tags);
+        }
+
+        if (RequestDuration.Enabled)
+        {
+            RequestDuration.Record(seconds, new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("cluster", cluster));
+        }
+    }
 }

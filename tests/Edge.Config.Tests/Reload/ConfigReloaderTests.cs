@@ -112,6 +112,24 @@ public sealed class ConfigReloaderTests : IDisposable
     }
 
     [Fact]
+    public async Task ReloadAsync_EachRecordedReload_RaisesReloadedOnce_QuietUnchangedDoesNot()
+    {
+        using var reloader = await StartAsync(TestConfig.Base);
+        var reloaded = new List<ReloadStatus>();
+        reloader.Reloaded += reloaded.Add;
+
+        await reloader.ReloadAsync("file", quietIfUnchanged: true);
+        var unchanged = await reloader.ReloadAsync("signal");
+        await File.WriteAllTextAsync(ConfigPath, "{ not json");
+        var rejected = await reloader.ReloadAsync("file", quietIfUnchanged: true);
+        await File.WriteAllTextAsync(ConfigPath, TestConfig.With("""{ "Edge": { "Logging": { "Level": "Debug" } } }"""));
+        var applied = await reloader.ReloadAsync("admin");
+
+        Assert.Equal([unchanged, rejected, applied], reloaded);
+        Assert.Equal([ReloadStatus.Applied, ReloadStatus.Rejected, ReloadStatus.Applied], reloaded.Select(r => r.Result));
+    }
+
+    [Fact]
     public async Task ReloadAsync_OnlyCommentsAndFormattingChanged_ReportsNoChange()
     {
         using var reloader = await StartAsync(TestConfig.Base);

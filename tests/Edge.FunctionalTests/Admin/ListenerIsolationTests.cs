@@ -11,9 +11,12 @@ public sealed class ListenerIsolationTests
     {
         { "GET", "/healthz" },
         { "GET", "/readyz" },
+        { "GET", "/metrics" },
         { "GET", "/admin/config" },
         { "POST", "/admin/config/reload" },
         { "GET", "/HEALTHZ" },
+        { "GET", "/METRICS" },
+        { "GET", "/%6Detrics" },
         { "GET", "/Admin/Config" },
         { "GET", "/%61dmin/config" },
         { "GET", "/admin%2Fconfig" },
@@ -38,6 +41,7 @@ public sealed class ListenerIsolationTests
             Assert.True(status == 404 || status == 400, $"{method} {path} with Host {host} answered {status}.");
             Assert.DoesNotContain("\"version\"", response, StringComparison.Ordinal);
             Assert.DoesNotContain("\"status\": \"", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("# TYPE", response, StringComparison.Ordinal);
             if (status == 404)
             {
                 Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
@@ -59,6 +63,21 @@ public sealed class ListenerIsolationTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("a", await response.Content.ReadAsStringAsync());
         Assert.Contains("/admin/config", a.Paths);
+    }
+
+    [Fact]
+    public async Task Metrics_OnPublicListenerWithCatchAllRoute_IsProxiedNeverServedByTheEdge()
+    {
+        await using var a = await OriginServer.StartAsync("a");
+        using var file = new EdgeConfigFile(EdgeConfigFile.Config(a));
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        using var response = await edge.Public.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("a", await response.Content.ReadAsStringAsync());
+        Assert.Contains("/metrics", a.Paths);
+        Assert.Contains("# TYPE edge_requests_total counter", await edge.Admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]

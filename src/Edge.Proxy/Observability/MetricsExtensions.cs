@@ -1,0 +1,35 @@
+using Edge.Config.Reload;
+using Edge.Proxy.Resilience;
+using Yarp.ReverseProxy;
+
+namespace Edge.Proxy.Observability;
+
+/// <summary>Registers and switches on the edge's metrics; <c>GET /metrics</c> itself is an admin endpoint.</summary>
+internal static class MetricsExtensions
+{
+    public static IServiceCollection AddEdgeMetrics(this IServiceCollection services)
+        => services.AddSingleton(_ => new MetricsCollector(MetricsCollector.DefaultMeters));
+
+    /// <summary>
+    /// Starts aggregating (so requests are counted from the first one on), plugs the live proxy
+    /// state into the observed gauges, counts reloads, and puts the request counter first in the app.
+    /// </summary>
+    public static WebApplication UseEdgeMetrics(this WebApplication app)
+    {
+        _ = app.Services.GetService<MetricsCollector>()
+            ?? throw new InvalidOperationException("Edge metrics are not registered: call services.AddEdgeMetrics() before app.UseEdgeMetrics().");
+
+        var state = app.Services.GetRequiredService<IProxyStateLookup>();
+        var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
+        var health = EdgeMetrics.DestinationHealthy.Observe(() => DestinationHealthGauge.Measure(state, resilience));
+        app.Lifetime.ApplicationStopped.Register(health.Dispose);
+
+        app.Services.GetRequiredService<ConfigReloader>().Reloaded += status => EdgeMetrics.ConfigReloaded(status.Result);
+        // Both series exist from the start, so increase() sees the first rejected reload.
+        EdgeMetrics.ConfigReloads.Add(0, new KeyValuePair<string, object?>("result", ReloadStatus.Applied));
+        EdgeMetrics.ConfigReloads.Add(0, new KeyValuePair<string, object?>("result", ReloadStatus.Rejected));
+
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        return app;
+    }
+}
