@@ -148,8 +148,16 @@ public sealed record PartitionKey(PartitionKind Kind, string? Header)
                 : null;
         }
 
-        return Enum.TryParse<PartitionKind>(value.Trim(), ignoreCase: true, out var kind) && kind != PartitionKind.Header && Enum.IsDefined(kind)
-            ? new PartitionKey(kind, null)
-            : null;
+        // Names only: Enum.TryParse would also take numbers ("2") and lists ("ClientIp,Route").
+        var trimmed = value.Trim();
+        foreach (var kind in (PartitionKind[])[PartitionKind.ClientIp, PartitionKind.Route, PartitionKind.Global])
+        {
+            if (string.Equals(trimmed, kind.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                return new PartitionKey(kind, null);
+            }
+        }
+
+        return null;
     }
 }

@@ -65,7 +65,7 @@ internal static class LimitsRules
         var forwarded = edge.ForwardedHeaders;
         for (var i = 0; i < forwarded.KnownProxies.Count; i++)
         {
-            if (!IPAddress.TryParse(forwarded.KnownProxies[i], out _))
+            if (!StrictAddress(forwarded.KnownProxies[i]))
             {
                 errors.Add(new ConfigError($"Edge:ForwardedHeaders:KnownProxies:{i}",
                     $"Edge:ForwardedHeaders:KnownProxies[{i}] is '{forwarded.KnownProxies[i]}', which is not an IP address. Write one address per entry, e.g. \"10.0.0.5\"; use KnownNetworks for ranges."));
@@ -77,9 +77,24 @@ internal static class LimitsRules
             if (!IPNetwork.TryParse(forwarded.KnownNetworks[i], out _))
             {
                 errors.Add(new ConfigError($"Edge:ForwardedHeaders:KnownNetworks:{i}",
-                    $"Edge:ForwardedHeaders:KnownNetworks[{i}] is '{forwarded.KnownNetworks[i]}', which is not a CIDR range. Write e.g. \"10.0.0.0/8\" (the address must have no bits set beyond the prefix)."));
+                    $"Edge:ForwardedHeaders:KnownNetworks[{i}] is '{forwarded.KnownNetworks[i]}', which is not a CIDR range. Write e.g. \"10.0.0.0/8\" (a full address, a slash and the prefix length)."));
             }
         }
+    }
+
+    /// <summary>
+    /// A full IPv4 dotted quad or an IPv6 address. IPAddress.TryParse also takes shorthand such as
+    /// "10" (0.0.0.10) or "10.0.5" (10.0.0.5), so a typo would trust the wrong address.
+    /// </summary>
+    internal static bool StrictAddress(string text)
+    {
+        if (!IPAddress.TryParse(text, out var address))
+        {
+            return false;
+        }
+
+        return address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            || (text.Split('.') is { Length: 4 } parts && parts.All(p => p.Length is > 0 and <= 3 && p.All(char.IsAsciiDigit)));
     }
 
     private static void Policy(string path, string name, RateLimitPolicyOptions policy, List<ConfigError> errors)
@@ -158,7 +173,7 @@ internal static class LimitsRules
             }
         }
 
-        if (policy is { Kind: RateLimitKind.SlidingWindow, Window: { } window, SegmentsPerWindow: > 0 and var segments } && window.Ticks / segments < TimeSpan.TicksPerMillisecond)
+        if (policy is { Kind: RateLimitKind.SlidingWindow, Window: { } window, SegmentsPerWindow: > 0 and var segments } && window > TimeSpan.Zero && window.Ticks / segments < TimeSpan.TicksPerMillisecond)
         {
             errors.Add(new ConfigError($"{path}:SegmentsPerWindow", $"Rate-limit policy '{name}' splits a {window} window into {segments} segments of under 1 ms; use fewer segments."));
         }
