@@ -18,6 +18,17 @@ public sealed class EdgeOptions
     public LimitsOptions Limits { get; init; } = new();
 
     public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
+
+    public TracingOptions Tracing { get; init; } = new();
+
+    public MetricsOptions Metrics { get; init; } = new();
+}
+
+/// <summary><c>Edge:Metrics</c>.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary>Aggregate metrics and serve <c>GET /metrics</c>. Read at startup.</summary>
+    public bool Enabled { get; init; } = true;
 }
 
 public sealed class ListenerOptions
@@ -48,6 +59,53 @@ public sealed class LoggingOptions
 
     /// <summary>Verbose, Debug, Information, Warning, Error or Fatal (Trace and Critical are accepted as aliases).</summary>
     public string Level { get; init; } = "Information";
+
+    /// <summary>One line per proxied request.</summary>
+    public bool RequestLogs { get; init; } = true;
+
+    /// <summary>The level request lines are written at (they appear when <see cref="Level"/> lets it through).</summary>
+    public string RequestLogLevel { get; init; } = "Information";
+
+    /// <summary>Share (0 to 1) of successful requests logged; 5xx answers and refusals are always logged.</summary>
+    public double RequestLogSampling { get; init; } = 1;
+
+    /// <summary>Log the query string too (values of <see cref="RedactQueryKeys"/> replaced).</summary>
+    public bool IncludeQueryString { get; init; }
+
+    /// <summary>Query keys whose values never reach the log.</summary>
+    public IReadOnlyList<string> RedactQueryKeys { get; init; } = DefaultRedactQueryKeys;
+
+    /// <summary>Request headers to add to each request line; secrets are never logged, even when listed.</summary>
+    public IReadOnlyList<string> RequestHeaders { get; init; } = [];
+
+    /// <summary>Headers never logged, beyond Authorization, Proxy-Authorization, Cookie and Set-Cookie which never are.</summary>
+    public IReadOnlyList<string> RedactHeaders { get; init; } = ["X-Api-Key"];
+
+    /// <summary>Identical warnings or errors (same source and message template) logged per <see cref="ErrorLogWindow"/>; the rest are counted and reported with the next one.</summary>
+    public int ErrorLogBurst { get; init; } = 5;
+
+    public TimeSpan ErrorLogWindow { get; init; } = TimeSpan.FromSeconds(10);
+
+    public static readonly IReadOnlyList<string> DefaultRedactQueryKeys =
+        ["access_token", "api_key", "apikey", "code", "key", "password", "secret", "sig", "signature", "token"];
+
+    /// <summary>Headers that carry credentials: never logged whatever the config says.</summary>
+    public static readonly IReadOnlyList<string> SecretHeaders = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"];
+}
+
+/// <summary><c>Edge:Tracing</c>: W3C trace context is always propagated; spans are exported only when an endpoint is set.</summary>
+public sealed class TracingOptions
+{
+    /// <summary>OTLP endpoint (e.g. <c>http://otel-collector:4317</c>); unset = no export. Read at startup.</summary>
+    public string? OtlpEndpoint { get; init; }
+
+    /// <summary><c>grpc</c> (default) or <c>http/protobuf</c>.</summary>
+    public string OtlpProtocol { get; init; } = "grpc";
+
+    /// <summary>Share (0 to 1) of new traces recorded; a trace the client started keeps its own sampling decision.</summary>
+    public double SamplingRatio { get; init; } = 1;
+
+    public string ServiceName { get; init; } = "edge";
 }
 
 public sealed class ReloadOptions

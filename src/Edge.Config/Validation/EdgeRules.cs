@@ -42,6 +42,64 @@ internal static class EdgeRules
             errors.Add(new ConfigError("Edge:Logging:Level",
                 $"Edge:Logging:Level is '{edge.Logging.Level}', which is not a log level.{hint} Use one of: {string.Join(", ", Levels)}."));
         }
+
+        RequestLogs(edge.Logging, errors);
+        Tracing(edge.Tracing, errors);
+    }
+
+    private static void RequestLogs(LoggingOptions logging, List<ConfigError> errors)
+    {
+        if (!Levels.Contains(logging.RequestLogLevel, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(new ConfigError("Edge:Logging:RequestLogLevel",
+                $"Edge:Logging:RequestLogLevel is '{logging.RequestLogLevel}', which is not a log level. Use one of: {string.Join(", ", Levels)}."));
+        }
+
+        Share("Edge:Logging:RequestLogSampling", logging.RequestLogSampling, errors);
+        foreach (var header in logging.RequestHeaders.Where(h => LoggingOptions.SecretHeaders.Concat(logging.RedactHeaders).Contains(h, StringComparer.OrdinalIgnoreCase)))
+        {
+            errors.Add(new ConfigError("Edge:Logging:RequestHeaders",
+                $"Edge:Logging:RequestHeaders lists '{header}', which carries secrets and is never logged. Remove it."));
+        }
+
+        if (logging.ErrorLogBurst < 1)
+        {
+            errors.Add(new ConfigError("Edge:Logging:ErrorLogBurst", $"Edge:Logging:ErrorLogBurst is {logging.ErrorLogBurst}; it must be at least 1. The default is 5."));
+        }
+
+        if (logging.ErrorLogWindow <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError("Edge:Logging:ErrorLogWindow", $"Edge:Logging:ErrorLogWindow is '{logging.ErrorLogWindow}'; it must be positive. The default is 00:00:10."));
+        }
+    }
+
+    private static void Tracing(TracingOptions tracing, List<ConfigError> errors)
+    {
+        if (!string.IsNullOrEmpty(tracing.OtlpEndpoint)
+            && (!Uri.TryCreate(tracing.OtlpEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https")))
+        {
+            errors.Add(new ConfigError("Edge:Tracing:OtlpEndpoint",
+                $"Edge:Tracing:OtlpEndpoint is '{tracing.OtlpEndpoint}'; write an absolute http:// or https:// URL, e.g. http://otel-collector:4317, or remove it to export nothing."));
+        }
+
+        if (tracing.OtlpProtocol is not ("grpc" or "http/protobuf"))
+        {
+            errors.Add(new ConfigError("Edge:Tracing:OtlpProtocol", $"Edge:Tracing:OtlpProtocol is '{tracing.OtlpProtocol}'; use 'grpc' (the default) or 'http/protobuf'."));
+        }
+
+        Share("Edge:Tracing:SamplingRatio", tracing.SamplingRatio, errors);
+        if (string.IsNullOrWhiteSpace(tracing.ServiceName))
+        {
+            errors.Add(new ConfigError("Edge:Tracing:ServiceName", "Edge:Tracing:ServiceName is empty; name the service spans are reported under (default 'edge')."));
+        }
+    }
+
+    private static void Share(string path, double value, List<ConfigError> errors)
+    {
+        if (double.IsNaN(value) || value < 0 || value > 1)
+        {
+            errors.Add(new ConfigError(path, $"{path} is {value}; it must be between 0 and 1 (a share: 0.1 = one in ten)."));
+        }
     }
 
     private static List<ListenerUrl> Listener(string name, string value, List<ConfigError> errors)

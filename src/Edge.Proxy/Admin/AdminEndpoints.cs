@@ -20,7 +20,9 @@ public static class AdminEndpoints
             ? Results.Json(new StatusBody("draining"), AdminJsonContext.Default.StatusBody, statusCode: StatusCodes.Status503ServiceUnavailable)
             : Results.Json(new StatusBody("ready"), AdminJsonContext.Default.StatusBody));
 
-        admin.MapGet("/metrics", (MetricsCollector metrics) => Results.Text(PrometheusText.Write(metrics.Collect()), PrometheusText.ContentType));
+        admin.MapGet("/metrics", (HttpContext context, MetricsSwitch metrics) => metrics.Collector is { } collector
+            ? Results.Text(PrometheusText.Write(collector.Collect()), PrometheusText.ContentType)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Metrics are off", detail: "Edge:Metrics:Enabled is false; set it to true and restart to serve /metrics."));
 
         admin.MapGet("/admin/config", (ConfigReloader reloader) => Results.Json(ConfigBody.From(reloader), AdminJsonContext.Default.ConfigBody));
 

@@ -71,7 +71,7 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, AdmissionRegistr
             if (!lease.IsAcquired)
             {
                 var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : policy.FallbackRetryAfter;
-                EdgeMetrics.Reject(EdgeMetrics.Reason.RateLimit, policy.Name);
+                EdgeMetrics.Reject(context, EdgeMetrics.Reason.RateLimit, policy.Name);
                 await Problem.WriteAsync(context, 429, "Rate limited",
                     $"Rate-limit policy '{policy.Name}' allows no more requests for this client now; retry after {RateLimitPolicy.Seconds(retryAfter)} s.",
                     retryAfter,
@@ -107,7 +107,7 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, AdmissionRegistr
         {
             if (!lease.IsAcquired)
             {
-                EdgeMetrics.Reject(EdgeMetrics.Reason.Concurrency, Edge);
+                EdgeMetrics.Reject(context, EdgeMetrics.Reason.Concurrency, Edge);
                 await Problem.WriteAsync(context, 503, "Edge at capacity",
                     "The edge is serving as many requests as it is allowed to (Edge:Limits:MaxConcurrentRequests); retry shortly.", Problem.RetryAfter).ConfigureAwait(false);
                 return;
@@ -125,14 +125,14 @@ internal sealed class AdmissionMiddleware(RequestDelegate next, AdmissionRegistr
             return Task.CompletedTask;
         }
 
-        EdgeMetrics.Reject(reason, policy);
+        EdgeMetrics.Reject(context, reason, policy);
         return Problem.WriteAsync(context, status, status == 429 ? "Rate limited" : "Edge at capacity",
             $"The request waited in the queue of '{policy}' for as long as its route allows and got no slot.", Problem.RetryAfter);
     }
 
     private static Task TooLarge(HttpContext context, string routeId, long limit)
     {
-        EdgeMetrics.Reject(EdgeMetrics.Reason.BodyTooLarge);
+        EdgeMetrics.Reject(context, EdgeMetrics.Reason.BodyTooLarge);
         // The body is never forwarded. Closing a socket with unread bytes makes the kernel send a
         // reset, which can destroy the 413 before the client reads it; so a body of modest size
         // is let through Kestrel's limit to be read and dropped after the answer, and a larger

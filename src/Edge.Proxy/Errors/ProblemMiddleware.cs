@@ -47,7 +47,7 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
         {
             // A body without a declared length (chunked) passed the admission check and was cut by
             // Kestrel at the limit while being forwarded; the origin saw an aborted request.
-            EdgeMetrics.Reject(EdgeMetrics.Reason.BodyTooLarge);
+            EdgeMetrics.Reject(context, EdgeMetrics.Reason.BodyTooLarge);
             await Problem.WriteAsync(context, 413, "Request body too large",
                 "The request body grew past the route's limit (Edge:Limits:MaxRequestBodySize or the route's Metadata.MaxRequestBodySize).").ConfigureAwait(false);
             return;
@@ -56,7 +56,7 @@ internal sealed class ProxyErrorMiddleware(RequestDelegate next)
         switch (context.Response.StatusCode)
         {
             case StatusCodes.Status503ServiceUnavailable:
-                EdgeMetrics.Reject(EdgeMetrics.Reason.NoHealthyDestination);
+                EdgeMetrics.Reject(context, EdgeMetrics.Reason.NoHealthyDestination);
                 await Problem.WriteAsync(context, 503, "No healthy destination",
                     $"Cluster '{cluster}' has no destination available to take the request.", Problem.RetryAfter).ConfigureAwait(false);
                 break;

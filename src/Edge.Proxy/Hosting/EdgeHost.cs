@@ -57,7 +57,8 @@ public static partial class EdgeHost
         services.AddSingleton(kestrelLimits);
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
-        services.AddEdgeMetrics();
+        services.AddEdgeMetrics(initial.Edge.Metrics.Enabled);
+        services.AddSingleton<RequestLog>();
 
         var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -69,6 +70,8 @@ public static partial class EdgeHost
         });
 
         var app = builder.Build();
+        var tracing = Tracing.Start(initial.Edge.Tracing);
+        app.Lifetime.ApplicationStopped.Register(tracing.Dispose);
         app.UseEdgeMetrics();
         var reloader = app.Services.GetRequiredService<ConfigReloader>();
         app.Use(next =>
@@ -119,8 +122,10 @@ public static partial class EdgeHost
         var admission = app.Services.GetRequiredService<AdmissionRegistry>();
         var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
         var startup = reloader.Current.Edge;
+        var requestLog = app.Services.GetRequiredService<RequestLog>();
         resilience.Update(reloader.Current);
         admission.Update(reloader.Current);
+        requestLog.Apply(reloader.Current.Edge.Logging);
 
         reloader.Applied += (_, next) =>
         {
@@ -129,6 +134,12 @@ public static partial class EdgeHost
             kestrelLimits.Update(next.Edge.Limits);
             provider.Update(next);
             logging.Apply(next.Edge.Logging);
+            requestLog.Apply(next.Edge.Logging);
+            if (!TracingEquals(next.Edge.Tracing, startup.Tracing))
+            {
+                Log.RestartNeeded(logger, "Edge:Tracing");
+            }
+
             // The host reads its shutdown budget when it stops, so a reload can still change it.
             hostOptions.ShutdownTimeout = ShutdownBudget(next.Edge.Shutdown);
             if (next.Edge.Listeners.Public != startup.Listeners.Public || next.Edge.Listeners.Admin != startup.Listeners.Admin)
@@ -149,6 +160,9 @@ public static partial class EdgeHost
             }
         };
     }
+
+    private static bool TracingEquals(TracingOptions a, TracingOptions b)
+        => a.OtlpEndpoint == b.OtlpEndpoint && a.OtlpProtocol == b.OtlpProtocol && a.SamplingRatio.Equals(b.SamplingRatio) && a.ServiceName == b.ServiceName;
 
     private static TimeSpan ShutdownBudget(ShutdownOptions shutdown) => shutdown.DrainDelay + shutdown.Timeout;
 

@@ -14,6 +14,7 @@ public sealed class EdgeLogging : IDisposable
 {
     private readonly LoggingLevelSwitch _level = new();
     private readonly LoggingLevelSwitch _framework = new();
+    private readonly RepeatedErrorFilter _repeated = new(TimeProvider.System);
     private readonly Logger _logger;
 
     public EdgeLogging(LoggingOptions options)
@@ -21,6 +22,7 @@ public sealed class EdgeLogging : IDisposable
         Format = options.Format.ToLowerInvariant();
         Apply(options);
         var configuration = new LoggerConfiguration()
+            .Filter.With(_repeated)
             .MinimumLevel.ControlledBy(_level)
             .MinimumLevel.Override("Microsoft", _framework)
             .MinimumLevel.Override("System", _framework)
@@ -40,6 +42,7 @@ public sealed class EdgeLogging : IDisposable
     {
         _level.MinimumLevel = ParseLevel(options.Level);
         _framework.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : LogEventLevel.Warning;
+        _repeated.Apply(options.ErrorLogBurst, options.ErrorLogWindow);
     }
 
     public static LogEventLevel ParseLevel(string level) => level.ToUpperInvariant() switch

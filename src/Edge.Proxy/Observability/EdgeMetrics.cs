@@ -63,6 +63,13 @@ internal static class EdgeMetrics
     public static void Reject(string reason, string policy = "")
         => Rejections.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("policy", policy));
 
+    /// <summary>Counts a refusal and marks the request, so its log line says why.</summary>
+    public static void Reject(HttpContext context, string reason, string policy = "")
+    {
+        RequestLog.MarkRejected(context, reason);
+        Reject(reason, policy);
+    }
+
     public static void ConfigReloaded(string result) => ConfigReloads.Add(1, new KeyValuePair<string, object?>("result", result));
 
     public static void RequestStarted() => Interlocked.Increment(ref s_inflight);

@@ -5,10 +5,15 @@ using Yarp.ReverseProxy;
 namespace Edge.Proxy.Observability;
 
 /// <summary>Registers and switches on the edge's metrics; <c>GET /metrics</c> itself is an admin endpoint.</summary>
+/// <summary>The collector when metrics are on (Edge:Metrics:Enabled, read at startup), or null.</summary>
+internal sealed record MetricsSwitch(MetricsCollector? Collector);
+
 internal static class MetricsExtensions
 {
-    public static IServiceCollection AddEdgeMetrics(this IServiceCollection services)
-        => services.AddSingleton(_ => new MetricsCollector(MetricsCollector.DefaultMeters));
+    public static IServiceCollection AddEdgeMetrics(this IServiceCollection services, bool enabled)
+        => services
+            .AddSingleton(_ => new MetricsCollector(MetricsCollector.DefaultMeters))
+            .AddSingleton(sp => new MetricsSwitch(enabled ? sp.GetRequiredService<MetricsCollector>() : null));
 
     /// <summary>
     /// Starts aggregating (so requests are counted from the first one on), plugs the live proxy
@@ -16,7 +21,8 @@ internal static class MetricsExtensions
     /// </summary>
     public static WebApplication UseEdgeMetrics(this WebApplication app)
     {
-        _ = app.Services.GetService<MetricsCollector>()
+        // Off: nothing listens to the instruments, so recording is a no-op, and /metrics says it is off.
+        _ = app.Services.GetService<MetricsSwitch>()
             ?? throw new InvalidOperationException("Edge metrics are not registered: call services.AddEdgeMetrics() before app.UseEdgeMetrics().");
 
         var state = app.Services.GetRequiredService<IProxyStateLookup>();

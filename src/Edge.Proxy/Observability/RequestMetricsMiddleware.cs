@@ -10,9 +10,10 @@ namespace Edge.Proxy.Observability;
 /// count like proxied ones. Labels are the matched route's and cluster's config ids and the
 /// destination YARP forwarded to, each empty when there was none (no route matched, or the edge
 /// answered before choosing a destination); never anything taken from the request.
-/// Admin listener requests are not counted.
+/// Admin listener requests are not counted. It also writes the request's log line and its
+/// <c>traceresponse</c> header.
 /// </summary>
-internal sealed class RequestMetricsMiddleware(RequestDelegate next, TimeProvider timeProvider)
+internal sealed class RequestMetricsMiddleware(RequestDelegate next, TimeProvider timeProvider, RequestLog log)
 {
     public Task InvokeAsync(HttpContext context)
         => Listener.Of(context) == ListenerKind.Admin ? next(context) : RecordAsync(context);
@@ -21,6 +22,7 @@ internal sealed class RequestMetricsMiddleware(RequestDelegate next, TimeProvide
     {
         var started = timeProvider.GetTimestamp();
         EdgeMetrics.RequestStarted();
+        context.Response.OnStarting(Tracing.WriteTraceResponse, context);
         var threw = false;
         try
         {
@@ -49,7 +51,9 @@ internal sealed class RequestMetricsMiddleware(RequestDelegate next, TimeProvide
                 cluster = matched.Cluster?.ClusterId ?? string.Empty;
             }
 
-            EdgeMetrics.RequestFinished(route, cluster, destination, status, timeProvider.GetElapsedTime(started).TotalSeconds);
+            var seconds = timeProvider.GetElapsedTime(started).TotalSeconds;
+            EdgeMetrics.RequestFinished(route, cluster, destination, status, seconds);
+            log.Write(context, route, cluster, destination, status, seconds);
         }
     }
 }

@@ -42,7 +42,7 @@ internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceR
                 else
                 {
                     // No retry loop to send it elsewhere: the trial slot is taken, so refuse now.
-                    EdgeMetrics.Reject(EdgeMetrics.Reason.CircuitOpen);
+                    EdgeMetrics.Reject(context, EdgeMetrics.Reason.CircuitOpen);
                     await Problem.WriteAsync(context, 503, "Circuit open",
                         $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure.", Problem.RetryAfter).ConfigureAwait(false);
                 }

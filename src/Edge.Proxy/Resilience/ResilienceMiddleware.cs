@@ -44,7 +44,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
 
         if (!bulkhead.TryEnter())
         {
-            EdgeMetrics.Reject(EdgeMetrics.Reason.Concurrency, "cluster:" + cluster.ClusterId);
+            EdgeMetrics.Reject(context, EdgeMetrics.Reason.Concurrency, "cluster:" + cluster.ClusterId);
             return Problem.WriteAsync(context, 503, "Cluster at capacity",
                 $"Cluster '{cluster.ClusterId}' already has {bulkhead.Limit} requests in flight (its MaxConcurrentRequests).", Problem.RetryAfter);
         }
@@ -70,7 +70,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
         var candidates = cluster.WithoutOpenCircuits(all);
         if (candidates.Count == 0 && all.Count > 0)
         {
-            EdgeMetrics.Reject(EdgeMetrics.Reason.CircuitOpen);
+            EdgeMetrics.Reject(context, EdgeMetrics.Reason.CircuitOpen);
             return Problem.WriteAsync(context, 503, "Circuit open",
                 $"Every destination of cluster '{cluster.ClusterId}' has an open circuit.", Problem.RetryAfter);
         }
@@ -146,7 +146,7 @@ internal sealed partial class ResilienceMiddleware(RequestDelegate next, Resilie
 
         if (state.CircuitRejected)
         {
-            EdgeMetrics.Reject(EdgeMetrics.Reason.CircuitOpen);
+            EdgeMetrics.Reject(context, EdgeMetrics.Reason.CircuitOpen);
             return Problem.WriteAsync(context, 503, "Circuit open",
                 $"The destination chosen in cluster '{cluster.ClusterId}' is being probed after a failure and no other could take the request.", Problem.RetryAfter);
         }
