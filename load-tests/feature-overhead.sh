@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Measures what health checks, circuit breakers and retries cost on the proxy's hot path:
-# the same published edge, same origins and same load, with them configured and with them off,
-# alternating runs, medians compared. Loopback only; bounded: about BLOCKS x (2 x WARMUP + RUNS x 2 x DURATION) seconds.
+# Measures what a feature costs on the proxy's hot path: the same published edge, same origins
+# and same load, with the feature on and off, alternating runs, medians compared.
+#   FEATURE=resilience     health checks (active + passive), circuit breakers and retries
+#   FEATURE=observability  metrics (scraped every second) and request logs at Information
+# Loopback only; bounded: about BLOCKS x (2 x WARMUP + RUNS x 2 x DURATION) seconds.
 #
-#   load-tests/resilience-overhead.sh            # 5 blocks x 6 paired runs of 3 s (about 6 minutes)
-#   BLOCKS=8 RUNS=6 DURATION=3 WARMUP=15 CONNECTIONS=64 load-tests/resilience-overhead.sh
+#   load-tests/feature-overhead.sh            # resilience: 5 blocks x 6 paired runs of 3 s (about 6 minutes)
+#   FEATURE=observability BLOCKS=8 RUNS=6 DURATION=3 WARMUP=15 CONNECTIONS=64 load-tests/feature-overhead.sh
 #
 # Needs: wrk and nginx (Debian packages `wrk`, `nginx-light`); nginx serves the origins.
 # On a machine with 2 or more cores the edge gets core 0 to itself and wrk and nginx share the
@@ -13,6 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-6} # paired runs per block
+FEATURE=${FEATURE:-resilience} # resilience | observability
+[[ $FEATURE == resilience || $FEATURE == observability ]] || { echo "feature-overhead: FEATURE must be resilience or observability" >&2; exit 2; }
 DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
@@ -58,14 +62,19 @@ NGINX
 "${LOAD_CPU[@]}" nginx -c "$work/nginx.conf"
 
 config() { # $1 = on|off, $2 = public port, $3 = admin port
-  local resilience health
-  if [[ $1 == on ]]; then
-    health='"HealthCheck": { "Active": { "Enabled": true, "Interval": "00:00:05", "Path": "/health" }, "Passive": { "Enabled": true } },'
-    resilience='"Resilience": { "CircuitBreaker": { "Enabled": true }, "Retry": { "Enabled": true, "MaxAttempts": 2 } }'
-  else
-    health=''
-    resilience='"Resilience": { "CircuitBreaker": { "Enabled": false }, "Retry": { "Enabled": false } }'
-  fi
+  local resilience health observability
+  # Everything not under test is the same on both sides.
+  health=''
+  resilience='"Resilience": { "CircuitBreaker": { "Enabled": false }, "Retry": { "Enabled": false } }'
+  observability='"Logging": { "Level": "Warning", "RequestLogs": false }, "Metrics": { "Enabled": false }'
+  case "$FEATURE:$1" in
+    resilience:on)
+      health='"HealthCheck": { "Active": { "Enabled": true, "Interval": "00:00:05", "Path": "/health" }, "Passive": { "Enabled": true } },'
+      resilience='"Resilience": { "CircuitBreaker": { "Enabled": true }, "Retry": { "Enabled": true, "MaxAttempts": 2 } }' ;;
+    observability:on)
+      # Metrics aggregated (and scraped below) and one JSON request line per request at Information.
+      observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": true }' ;;
+  esac
   cat <<JSON
 {
   "ReverseProxy": {
@@ -78,7 +87,7 @@ config() { # $1 = on|off, $2 = public port, $3 = admin port
   "Edge": {
     "Listeners": { "Public": "http://127.0.0.1:$2", "Admin": "http://127.0.0.1:$3" },
     "Shutdown": { "DrainDelay": "00:00:00" },
-    "Logging": { "Level": "Warning" },
+    $observability,
     $resilience
   }
 }
@@ -98,7 +107,8 @@ for mode in off on; do config "$mode" "${port[$mode]}" "${admin[$mode]}" >"$work
 # alternation cannot cancel: so the runs are split into BLOCKS, each with a fresh pair of edges.
 start_edges() {
   for mode in off on; do
-    "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$mode.json" >"$work/edge-$mode.log" 2>&1 &
+    # Request lines go where a container's stdout goes; a file would fill the disk.
+    "${EDGE_CPU[@]}" "$work/edge/edge" --config "$work/edge-$mode.json" >/dev/null 2>"$work/edge-$mode.log" &
     pid[$mode]=$!
     pids+=("${pid[$mode]}")
   done
@@ -109,9 +119,15 @@ start_edges() {
     done
     "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-15}s" "http://127.0.0.1:${port[$mode]}/" >/dev/null # warm-up: tiered JIT settles
   done
+  if [[ $FEATURE == observability ]]; then
+    (while sleep 1; do curl -sf "http://127.0.0.1:${admin[on]}/metrics" >/dev/null || true; done) &
+    scraper=$!
+    pids+=("$scraper")
+  fi
 }
 
 stop_edges() {
+  [[ -n ${scraper:-} ]] && { kill "$scraper" 2>/dev/null || true; scraper=''; }
   for mode in off on; do kill "${pid[$mode]}" 2>/dev/null || true; wait "${pid[$mode]}" 2>/dev/null || true; done
 }
 
