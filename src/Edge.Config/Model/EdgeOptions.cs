@@ -18,6 +18,9 @@ public sealed class EdgeOptions
     public LimitsOptions Limits { get; init; } = new();
 
     public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
+
+    /// <summary>Canaries and progressive rollouts, by the id of their <c>Weighted</c> cluster.</summary>
+    public IReadOnlyDictionary<string, CanaryRolloutOptions> Canary { get; init; } = new Dictionary<string, CanaryRolloutOptions>();
 }
 
 public sealed class ListenerOptions
