@@ -241,6 +241,20 @@ public sealed class WeightedLoadBalancingPolicyTests
         Assert.Single(context.Response.Headers.SetCookie);
     }
 
+    [Fact]
+    public async Task PickDestination_WeightsOrATicketCookie_AllocatesNothing()
+    {
+        await ConfigureAsync(("a", "90"), ("b", "10"));
+        var available = Destinations("a", "b");
+        var context = Context();
+        Assert.Equal(0, Allocated(() => _policy.PickDestination(context, _cluster, available)));
+
+        await ConfigureCanaryAsync(percent: 10);
+        available = Destinations("stable", "other", "canary");
+        var client = Context(cookie: "session=abc; edge-canary-api=4711");
+        Assert.Equal(0, Allocated(() => _policy.PickDestination(client, _cluster, available)));
+    }
+
     [Theory]
     [InlineData("edge-canary-api=42", null, 42)]
     [InlineData("a=b;edge-canary-api=42", null, 42)]
@@ -266,6 +280,18 @@ public sealed class WeightedLoadBalancingPolicyTests
     {
         Assert.Equal(ClientTicket.FromHeader("user-1"), ClientTicket.FromHeader("user-1"));
         Assert.All(Enumerable.Range(0, 1000), i => Assert.InRange(ClientTicket.FromHeader($"u{i}"), 0, ClientTicket.Range - 1));
+    }
+
+    private static long Allocated(Action pick)
+    {
+        pick();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            pick();
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private async Task ConfigureAsync(params (string Id, string? Weight)[] destinations)
