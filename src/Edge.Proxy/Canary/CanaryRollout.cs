@@ -164,9 +164,7 @@ internal sealed partial class CanaryRollout : IDisposable
                 return Refuse("pause", "only a Running rollout can be paused");
             }
 
-            _state = RolloutState.Paused;
-            _timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _nextAnalysisAt = null;
+            Stop(RolloutState.Paused);
             return Done("paused");
         }
     }
@@ -181,6 +179,7 @@ internal sealed partial class CanaryRollout : IDisposable
             }
 
             _state = RolloutState.Running;
+            _since = _time.GetUtcNow();
             // What was counted before the pause is stale: the step is judged on a fresh, full interval.
             Recorder.Restart();
             Arm();
