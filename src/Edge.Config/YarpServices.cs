@@ -1,7 +1,10 @@
+using Edge.Config.LoadBalancing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.LoadBalancing;
 
 namespace Edge.Config;
 
@@ -16,6 +19,9 @@ public static class YarpServices
         // Affinity cookies are protected with in-memory keys: no key files to manage or leak,
         // at the price that a restart ends 'Cookie'-policy affinity (ArrCookie is unaffected).
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
+        // Edge's own policy: YARP's validator accepts only names registered here.
+        services.TryAddSingleton<WeightedClusters>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>());
         return services.AddReverseProxy();
     }
 

@@ -46,6 +46,11 @@ public sealed class OriginServer : IAsyncDisposable
     /// <summary>The status every other answer carries; 200 unless a test makes the origin fail.</summary>
     public int Status { get; set; } = 200;
 
+    /// <summary>When above 0, every FailEvery-th of those answers is a 500 instead (5: 20 % errors).</summary>
+    public int FailEvery { get; set; }
+
+    private int _answers;
+
     private int _inFlight;
     private int _disposed;
 
@@ -78,7 +83,12 @@ public sealed class OriginServer : IAsyncDisposable
             return Results.Text(name);
         });
         app.MapGet("/health", () => Results.Text(name, statusCode: origin.HealthStatus));
-        app.MapFallback(() => Results.Text(name, statusCode: origin.Status));
+        app.MapFallback(() =>
+        {
+            var failEvery = origin.FailEvery;
+            var fail = failEvery > 0 && Interlocked.Increment(ref origin._answers) % failEvery == 0;
+            return Results.Text(name, statusCode: fail ? 500 : origin.Status);
+        });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         origin.Url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");

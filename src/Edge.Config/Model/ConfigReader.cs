@@ -36,9 +36,14 @@ internal sealed class ConfigReader(List<ConfigError> errors, Func<string, string
             if (!string.IsNullOrEmpty(section.Value))
             {
                 Fail(section, owner, basePath, $"is '{section.Value}', but it holds {Describe(type)}, not a single value.");
+                return null;
             }
 
-            return null;
+            // "Steps": [] is a list with nothing in it, not a missing key, so a rule can refuse it.
+            return type.IsArray ? Array.CreateInstance(type.GetElementType()!, 0)
+                : TryGetGeneric(type, typeof(IReadOnlyList<>), out var items) || TryGetGeneric(type, typeof(IList<>), out items)
+                    ? Activator.CreateInstance(typeof(List<>).MakeGenericType(items[0]))
+                    : null;
         }
 
         if (TryGetGeneric(type, typeof(IReadOnlyDictionary<,>), out var args) || TryGetGeneric(type, typeof(IDictionary<,>), out args))

@@ -19,6 +19,9 @@ public sealed class EdgeOptions
 
     public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
 
+    /// <summary>Canaries and progressive rollouts, by the id of their <c>Weighted</c> cluster.</summary>
+    public IReadOnlyDictionary<string, CanaryRolloutOptions> Canary { get; init; } = new Dictionary<string, CanaryRolloutOptions>();
+
     public TracingOptions Tracing { get; init; } = new();
 
     public MetricsOptions Metrics { get; init; } = new();

@@ -21,6 +21,7 @@ public static class EdgeConfigValidator
         EdgeRules.Validate(edge, errors);
         ResilienceRules.Validate(edge.Resilience, clusters, errors);
         LimitsRules.Validate(edge, routes, errors);
+        CanaryRules.Validate(edge, clusters, errors);
 
         if (yarpValidator is null)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Edge.Config.Reload;
+using Edge.Proxy.Canary;
 using Edge.Proxy.Hosting;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
@@ -37,6 +38,12 @@ public static class AdminEndpoints
         admin.MapGet("/admin/clusters", (IProxyStateLookup state, ResilienceRegistry resilience)
             => Results.Json(ClustersEndpoint.Describe(state, resilience), AdminJsonContext.Default.ClustersBody));
 
+        admin.MapGet("/admin/canary", (CanaryRollouts rollouts) => Results.Json(CanaryEndpoint.Describe(rollouts), AdminJsonContext.Default.CanaryBody));
+        foreach (var action in CanaryEndpoint.Actions)
+        {
+            admin.MapPost($"/admin/canary/{{cluster}}/{action}", (string cluster, CanaryRollouts rollouts) => CanaryEndpoint.Act(rollouts, cluster, action));
+        }
+
         return endpoints;
     }
 }
@@ -65,4 +72,6 @@ public sealed record ConfigBody(string Version, string Source, DateTimeOffset Lo
 [JsonSerializable(typeof(StatusBody))]
 [JsonSerializable(typeof(ConfigBody))]
 [JsonSerializable(typeof(ClustersBody))]
+[JsonSerializable(typeof(CanaryBody))]
+[JsonSerializable(typeof(RolloutBody))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -4,6 +4,7 @@ using Edge.Config.Reload;
 using Edge.Config.Sources;
 using Edge.Proxy.Admin;
 using Edge.Proxy.Admission;
+using Edge.Proxy.Canary;
 using Edge.Proxy.Errors;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
@@ -53,6 +54,7 @@ public static partial class EdgeHost
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownBudget(initial.Edge.Shutdown));
         services.AddSingleton<ResilienceRegistry>();
         services.AddSingleton<AdmissionRegistry>();
+        services.AddSingleton<CanaryRollouts>();
         var kestrelLimits = new KestrelLimits(initial.Edge.Limits);
         services.AddSingleton(kestrelLimits);
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
@@ -93,6 +95,7 @@ public static partial class EdgeHost
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UseMiddleware<CircuitBreakerMiddleware>();
+            proxy.UseMiddleware<CanaryRecorderMiddleware>();
             proxy.UsePassiveHealthChecks();
         });
 
@@ -120,17 +123,21 @@ public static partial class EdgeHost
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
         var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
         var admission = app.Services.GetRequiredService<AdmissionRegistry>();
+        var canary = app.Services.GetRequiredService<CanaryRollouts>();
         var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
         var startup = reloader.Current.Edge;
         var requestLog = app.Services.GetRequiredService<RequestLog>();
         resilience.Update(reloader.Current);
         admission.Update(reloader.Current);
         requestLog.Apply(reloader.Current.Edge.Logging);
+        canary.Update(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
             resilience.Update(next);
             admission.Update(next);
+            // Before YARP sees the config, so a new Weighted cluster's table is there for its first request.
+            canary.Update(next);
             kestrelLimits.Update(next.Edge.Limits);
             provider.Update(next);
             logging.Apply(next.Edge.Logging);

@@ -35,8 +35,12 @@ internal static class EdgeMetrics
         "edge_inflight_requests", () => Volatile.Read(ref s_inflight), unit: null, description: "Requests on the public listener that have not finished.");
 
     /// <summary>1 when a destination takes traffic: YARP's active and passive health not Unhealthy and its circuit not open.</summary>
-    public static readonly ObservedGauge DestinationHealthy = new(
+    public static readonly ObservedGauge<long> DestinationHealthy = new(
         "edge_destination_healthy", "1 when the destination takes traffic (active and passive health not Unhealthy, circuit not open), else 0.");
+
+    /// <summary>The percentage of a Weighted cluster's new traffic each destination is set to receive (canary rollouts move it).</summary>
+    public static readonly ObservedGauge<double> CanaryWeight = new(
+        "edge_canary_weight", "Percentage of a Weighted cluster's new traffic the destination is set to receive, from its weight or its canary rollout's step.");
 
     /// <summary>Requests the edge refused itself, by <c>reason</c> and <c>policy</c>.</summary>
     public static readonly Counter<long> Rejections = Meter.CreateCounter<long>(

@@ -1,4 +1,6 @@
+using Edge.Config.LoadBalancing;
 using Edge.Config.Reload;
+using Edge.Proxy.Canary;
 using Edge.Proxy.Resilience;
 using Yarp.ReverseProxy;
 
@@ -29,6 +31,9 @@ internal static class MetricsExtensions
         var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
         var health = EdgeMetrics.DestinationHealthy.Observe(() => DestinationHealthGauge.Measure(state, resilience));
         app.Lifetime.ApplicationStopped.Register(health.Dispose);
+        var weighted = app.Services.GetRequiredService<WeightedClusters>();
+        var weights = EdgeMetrics.CanaryWeight.Observe(() => CanaryWeightGauge.Measure(weighted));
+        app.Lifetime.ApplicationStopped.Register(weights.Dispose);
 
         app.Services.GetRequiredService<ConfigReloader>().Reloaded += status => EdgeMetrics.ConfigReloaded(status.Result);
         // Both series exist from the start, so increase() sees the first rejected reload.

@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Edge.Config.Model;
+using Edge.Config.Sources;
 using Edge.Config.Tests.TestSupport;
 using Edge.Config.Validation;
 using Microsoft.Extensions.Configuration;
@@ -231,5 +232,21 @@ public class ConfigReaderTests
         Assert.Empty(errors);
         Assert.Equal(ListenerOptions.DefaultPublic, options.Listeners.Public);
         Assert.Equal("json", options.Logging.Format);
+    }
+
+    [Fact]
+    public void Read_EmptyJsonList_IsAnEmptyListNotAMissingKey()
+    {
+        var errors = new List<ConfigError>();
+        var data = JsonFlattener.Flatten("""{ "Edge": { "Canary": { "a": { "Destination": "x", "Steps": [] }, "b": { "Destination": "y" } } } }"""u8.ToArray(), "test.json", errors);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(data).Build();
+        var reader = new ConfigReader(errors, _ => string.Empty);
+
+        var options = reader.Read<EdgeOptions>(configuration.GetSection("Edge"), "Edge");
+
+        Assert.Empty(errors);
+        Assert.NotNull(options.Canary["a"].Steps);
+        Assert.Empty(options.Canary["a"].Steps!);
+        Assert.Null(options.Canary["b"].Steps);
     }
 }

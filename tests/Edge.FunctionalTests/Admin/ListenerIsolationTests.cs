@@ -14,6 +14,8 @@ public sealed class ListenerIsolationTests
         { "GET", "/metrics" },
         { "GET", "/admin/config" },
         { "POST", "/admin/config/reload" },
+        { "GET", "/admin/canary" },
+        { "POST", "/admin/canary/all/abort" },
         { "GET", "/HEALTHZ" },
         { "GET", "/METRICS" },
         { "GET", "/%6Detrics" },
