@@ -14,6 +14,9 @@ public sealed class EdgeLogging : IDisposable
 {
     private readonly LoggingLevelSwitch _level = new();
     private readonly LoggingLevelSwitch _framework = new();
+    /// <summary>Log events waiting for the background writer before new ones are dropped.</summary>
+    public const int BufferSize = 10_000;
+
     private readonly RepeatedErrorFilter _repeated = new(TimeProvider.System);
     private readonly Logger _logger;
 
@@ -28,9 +31,22 @@ public sealed class EdgeLogging : IDisposable
             .MinimumLevel.Override("System", _framework)
             .MinimumLevel.Override("Yarp", _framework)
             .Enrich.FromLogContext();
-        _logger = Format == "text"
-            ? configuration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}").CreateLogger()
-            : configuration.WriteTo.Console(new JsonFormatter(renderMessage: true)).CreateLogger();
+        // Formatting and the write to stdout happen on a background thread, off the request path.
+        // A full buffer drops lines rather than stall the proxy behind a slow log collector.
+        _logger = configuration.WriteTo.Async(
+            sink =>
+            {
+                if (Format == "text")
+                {
+                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
+                }
+                else
+                {
+                    sink.Console(new JsonFormatter(renderMessage: true));
+                }
+            },
+            bufferSize: BufferSize,
+            blockWhenFull: false).CreateLogger();
     }
 
     public Serilog.ILogger Logger => _logger;
