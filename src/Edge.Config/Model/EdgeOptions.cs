@@ -18,6 +18,11 @@ public sealed class EdgeOptions
     public LimitsOptions Limits { get; init; } = new();
 
     public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
+
+    /// <summary>Proxy/DNS two-step migrations, by name.</summary>
+    public IReadOnlyDictionary<string, MigrationOptions> Migrations { get; init; } = new Dictionary<string, MigrationOptions>();
+
+    public DnsOptions Dns { get; init; } = new();
 }
 
 public sealed class ListenerOptions

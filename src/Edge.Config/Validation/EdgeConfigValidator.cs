@@ -21,6 +21,8 @@ public static class EdgeConfigValidator
         EdgeRules.Validate(edge, errors);
         ResilienceRules.Validate(edge.Resilience, clusters, errors);
         LimitsRules.Validate(edge, routes, errors);
+        MigrationRules.Validate(edge, routes, errors);
+        DnsRules.Validate(edge.Dns, errors);
 
         if (yarpValidator is null)
         {
