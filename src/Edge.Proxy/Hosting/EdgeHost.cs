@@ -4,6 +4,7 @@ using Edge.Config.Reload;
 using Edge.Config.Sources;
 using Edge.Proxy.Admin;
 using Edge.Proxy.Admission;
+using Edge.Proxy.Dns;
 using Edge.Proxy.Errors;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
@@ -55,6 +56,8 @@ public static partial class EdgeHost
         services.AddSingleton<AdmissionRegistry>();
         var kestrelLimits = new KestrelLimits(initial.Edge.Limits);
         services.AddSingleton(kestrelLimits);
+        services.AddSingleton<HostResolver>();
+        services.AddHostedService<DnsRefreshService>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
         services.AddEdgeMetrics();
@@ -118,15 +121,18 @@ public static partial class EdgeHost
         var resilience = app.Services.GetRequiredService<ResilienceRegistry>();
         var admission = app.Services.GetRequiredService<AdmissionRegistry>();
         var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
+        var resolver = app.Services.GetRequiredService<HostResolver>();
         var startup = reloader.Current.Edge;
         resilience.Update(reloader.Current);
         admission.Update(reloader.Current);
+        resolver.Update(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
             resilience.Update(next);
             admission.Update(next);
             kestrelLimits.Update(next.Edge.Limits);
+            resolver.Update(next);
             provider.Update(next);
             logging.Apply(next.Edge.Logging);
             // The host reads its shutdown budget when it stops, so a reload can still change it.
