@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Edge.Config.Reload;
 using Edge.Proxy.Hosting;
+using Edge.Proxy.Migration;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
 using Yarp.ReverseProxy;
@@ -35,6 +36,9 @@ public static class AdminEndpoints
         admin.MapGet("/admin/clusters", (IProxyStateLookup state, ResilienceRegistry resilience)
             => Results.Json(ClustersEndpoint.Describe(state, resilience), AdminJsonContext.Default.ClustersBody));
 
+        admin.MapGet("/admin/migrations", (MigrationRegistry migrations, TimeProvider timeProvider)
+            => Results.Json(MigrationsEndpoint.Describe(migrations, timeProvider), AdminJsonContext.Default.MigrationsBody));
+
         return endpoints;
     }
 }
@@ -63,4 +67,5 @@ public sealed record ConfigBody(string Version, string Source, DateTimeOffset Lo
 [JsonSerializable(typeof(StatusBody))]
 [JsonSerializable(typeof(ConfigBody))]
 [JsonSerializable(typeof(ClustersBody))]
+[JsonSerializable(typeof(MigrationsBody))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -6,6 +6,7 @@ using Edge.Proxy.Admin;
 using Edge.Proxy.Admission;
 using Edge.Proxy.Dns;
 using Edge.Proxy.Errors;
+using Edge.Proxy.Migration;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -58,6 +59,7 @@ public static partial class EdgeHost
         services.AddSingleton(kestrelLimits);
         services.AddSingleton<HostResolver>();
         services.AddHostedService<DnsRefreshService>();
+        services.AddSingleton<MigrationRegistry>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
         services.AddEdgeMetrics();
@@ -87,6 +89,7 @@ public static partial class EdgeHost
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<MigrationMiddleware>();
             proxy.UseMiddleware<ProxyErrorMiddleware>();
             proxy.UseMiddleware<AdmissionMiddleware>();
             proxy.UseMiddleware<ResilienceMiddleware>();
@@ -114,7 +117,6 @@ public static partial class EdgeHost
     private static void WireReload(WebApplication app)
     {
         var reloader = app.Services.GetRequiredService<ConfigReloader>();
-        var provider = app.Services.GetRequiredService<EdgeProxyConfigProvider>();
         var logging = app.Services.GetRequiredService<EdgeLogging>();
         var hostOptions = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
@@ -122,10 +124,12 @@ public static partial class EdgeHost
         var admission = app.Services.GetRequiredService<AdmissionRegistry>();
         var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
         var resolver = app.Services.GetRequiredService<HostResolver>();
+        var migrations = app.Services.GetRequiredService<MigrationRegistry>();
         var startup = reloader.Current.Edge;
         resilience.Update(reloader.Current);
         admission.Update(reloader.Current);
         resolver.Update(reloader.Current);
+        migrations.Apply(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
@@ -133,7 +137,8 @@ public static partial class EdgeHost
             admission.Update(next);
             kestrelLimits.Update(next.Edge.Limits);
             resolver.Update(next);
-            provider.Update(next);
+            // Hands YARP the new routes and clusters, with those of migrations in Proxy phase forwarding to their targets.
+            migrations.Apply(next);
             logging.Apply(next.Edge.Logging);
             // The host reads its shutdown budget when it stops, so a reload can still change it.
             hostOptions.ShutdownTimeout = ShutdownBudget(next.Edge.Shutdown);
