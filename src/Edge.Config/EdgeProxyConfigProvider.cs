@@ -21,7 +21,13 @@ public sealed class EdgeProxyConfigProvider : IProxyConfigProvider
     public void Update(EdgeConfigSnapshot snapshot, IReadOnlyCollection<string>? enteredMigrations = null)
     {
         var previous = _config;
-        _config = new ProxyConfig(snapshot, enteredMigrations ?? []);
+        var next = new ProxyConfig(snapshot, enteredMigrations ?? []);
+        if (ReferenceEquals(previous.Snapshot, snapshot) && previous.RevisionId == next.RevisionId)
+        {
+            return;
+        }
+
+        _config = next;
         previous.SignalChange();
     }
 
@@ -29,6 +35,8 @@ public sealed class EdgeProxyConfigProvider : IProxyConfigProvider
     private sealed class ProxyConfig(EdgeConfigSnapshot snapshot, IReadOnlyCollection<string> entered) : IProxyConfig
     {
         private readonly CancellationTokenSource _changed = new();
+
+        public EdgeConfigSnapshot Snapshot => snapshot;
 
         public string RevisionId { get; } = entered.Count == 0
             ? snapshot.Version

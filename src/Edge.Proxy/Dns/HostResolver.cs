@@ -72,9 +72,6 @@ internal sealed partial class HostResolver
         }
     }
 
-    /// <summary>The cached addresses of a name, or null when it has not been looked up.</summary>
-    public IReadOnlyList<IPAddress>? Cached(string host) => _cache.TryGetValue(host, out var entry) ? entry.Addresses : null;
-
     /// <summary>SocketsHttpHandler's ConnectCallback.</summary>
     public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
         => ConnectAsync(context.DnsEndPoint, cancellationToken);

@@ -25,7 +25,6 @@ internal sealed partial class MigrationRegistry(
     private readonly Lock _lock = new();
     private Dictionary<string, MigrationState> _states = new(StringComparer.OrdinalIgnoreCase);
     private EdgeConfigSnapshot? _snapshot;
-    private (EdgeConfigSnapshot Snapshot, string Entered)? _published;
     private volatile FrozenDictionary<string, MigrationState> _byCluster = FrozenDictionary<string, MigrationState>.Empty;
 
     /// <summary>
@@ -263,7 +262,7 @@ internal sealed partial class MigrationRegistry(
         }
     }
 
-    /// <summary>Hands YARP the routes for the current config and entered migrations. Called under the lock.</summary>
+    /// <summary>Hands YARP the routes for the current config and entered migrations (a no-op when neither changed). Called under the lock.</summary>
     private void Publish()
     {
         if (_snapshot is null)
@@ -271,16 +270,7 @@ internal sealed partial class MigrationRegistry(
             return;
         }
 
-        var entered = _states.Values.Where(s => s.Phase == MigrationPhase.Proxy).ToList();
-        var names = entered.Select(s => s.Name).Order(StringComparer.Ordinal).ToList();
-        var key = string.Join(",", names);
-        if (_published is { } last && ReferenceEquals(last.Snapshot, _snapshot) && last.Entered == key)
-        {
-            return;
-        }
-
-        provider.Update(_snapshot, names);
-        _published = (_snapshot, key);
+        provider.Update(_snapshot, _states.Values.Where(s => s.Phase == MigrationPhase.Proxy).Select(s => s.Name).ToList());
     }
 
     private static partial class Log

@@ -89,7 +89,7 @@ public class MigrationProxyTests
         => Assert.Equal(new Uri(expected), MigrationProxy.ProbeUri(new Uri(target), path));
 
     [Fact]
-    public async Task Provider_EnteredMigration_YarpSeesTheForwardingRoute()
+    public async Task Provider_EnteredMigration_YarpSeesTheForwardingRoute_NothingNewSignalsNothing()
     {
         var snapshot = TestConfig.AssertValid(await TestConfig.LoadWithAsync(Config));
         var provider = new EdgeProxyConfigProvider(snapshot);
@@ -103,8 +103,13 @@ public class MigrationProxyTests
         Assert.NotEqual(first.RevisionId, entered.RevisionId);
         Assert.Same(snapshot.Clusters, entered.Clusters);
 
+        provider.Update(snapshot, ["to-new"]);
+        Assert.Same(entered, provider.GetConfig());
+        Assert.False(entered.ChangeToken.HasChanged);
+
         provider.Update(snapshot);
 
+        Assert.True(entered.ChangeToken.HasChanged);
         Assert.Equal("api", provider.GetConfig().Routes.Single(r => r.RouteId == "api").ClusterId);
     }
 }
