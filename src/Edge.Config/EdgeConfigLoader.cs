@@ -121,6 +121,16 @@ public sealed class EdgeConfigLoader(IConfigValidator? yarpValidator, TimeProvid
             clusters.Add(ProxyDefaults.Apply(cluster, edge));
         }
 
+        // A migration asking for Proxy phase brings its cluster, so it is validated, has its
+        // resilience state and HTTP client before the governor lets any route use it.
+        foreach (var (name, migration) in edge.Migrations)
+        {
+            if (migration.Phase == MigrationPhase.Proxy && MigrationProxy.Cluster(name, migration) is { } cluster)
+            {
+                clusters.Add(ProxyDefaults.Apply(cluster, edge));
+            }
+        }
+
         await EdgeConfigValidator.ValidateAsync(routes, clusters, edge, yarpValidator, errors).ConfigureAwait(false);
         if (errors.Count > 0)
         {

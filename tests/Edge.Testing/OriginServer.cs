@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,6 +16,8 @@ namespace Edge.Testing;
 /// A real Kestrel origin on a loopback port. Every answer names the origin (body and
 /// <c>X-Origin</c> header), so a test can tell which destination served a request.
 /// <c>/slow/{ms}</c> answers after a delay; <c>/health</c> answers with <see cref="HealthStatus"/>.
+/// It listens on 127.0.0.1 by default; another loopback address (127.0.0.2...) lets two origins
+/// share a port, so a host name can move between them. With a certificate it speaks https.
 /// </summary>
 public sealed class OriginServer : IAsyncDisposable
 {
@@ -38,6 +42,9 @@ public sealed class OriginServer : IAsyncDisposable
     /// <summary>Each request's headers as the origin received them, in arrival order.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Headers { get; } = new();
 
+    /// <summary>TLS server names (SNI) clients asked for, in order; empty when a client sent none (https only).</summary>
+    public ConcurrentQueue<string> ServerNames { get; } = new();
+
     /// <summary>Requests that reached the origin and have not been answered yet.</summary>
     public int InFlight => _inFlight;
 
@@ -54,13 +61,28 @@ public sealed class OriginServer : IAsyncDisposable
     private int _inFlight;
     private int _disposed;
 
-    public static async Task<OriginServer> StartAsync(string name)
+    public static async Task<OriginServer> StartAsync(string name, IPEndPoint? endpoint = null, X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        OriginServer? started = null;
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint ?? new IPEndPoint(IPAddress.Loopback, 0), listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificateSelector = (_, serverName) =>
+                    {
+                        started?.ServerNames.Enqueue(serverName ?? string.Empty);
+                        return certificate;
+                    },
+                });
+            }
+        }));
         var app = builder.Build();
-        var origin = new OriginServer(name, app);
+        var origin = started = new OriginServer(name, app);
         app.Use(async (context, next) =>
         {
             Interlocked.Increment(ref origin._requests);
@@ -91,7 +113,7 @@ public sealed class OriginServer : IAsyncDisposable
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        origin.Url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/");
+        origin.Url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
         return origin;
     }
 

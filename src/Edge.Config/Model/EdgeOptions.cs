@@ -19,6 +19,11 @@ public sealed class EdgeOptions
 
     public TrustedProxyOptions ForwardedHeaders { get; init; } = new();
 
+    /// <summary>Proxy/DNS two-step migrations, by name.</summary>
+    public IReadOnlyDictionary<string, MigrationOptions> Migrations { get; init; } = new Dictionary<string, MigrationOptions>();
+
+    public DnsOptions Dns { get; init; } = new();
+
     /// <summary>Canaries and progressive rollouts, by the id of their <c>Weighted</c> cluster.</summary>
     public IReadOnlyDictionary<string, CanaryRolloutOptions> Canary { get; init; } = new Dictionary<string, CanaryRolloutOptions>();
 

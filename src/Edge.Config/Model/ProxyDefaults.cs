@@ -12,6 +12,9 @@ public static class ProxyDefaults
     /// <summary>Cluster metadata key carrying the effective connect timeout to the HTTP client factory.</summary>
     public const string ConnectTimeoutKey = "Edge.ConnectTimeout";
 
+    /// <summary>Cluster metadata key carrying <c>Edge:Dns:PooledConnectionLifetime</c> to the HTTP client factory.</summary>
+    public const string PooledConnectionLifetimeKey = "Edge.PooledConnectionLifetime";
+
     public static readonly TimeSpan ActiveInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan ActiveTimeout = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan PassiveReactivation = TimeSpan.FromSeconds(30);
@@ -90,6 +93,7 @@ public static class ProxyDefaults
         var metadata = new Dictionary<string, string>(cluster.Metadata ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase)
         {
             [ConnectTimeoutKey] = edge.Resilience.For(cluster.ClusterId).ConnectTimeout.ToString("c", CultureInfo.InvariantCulture),
+            [PooledConnectionLifetimeKey] = edge.Dns.PooledConnectionLifetime.ToString("c", CultureInfo.InvariantCulture),
         };
         return cluster with { HealthCheck = health, Metadata = metadata };
     }

@@ -22,6 +22,8 @@ public static class EdgeConfigValidator
         ResilienceRules.Validate(edge.Resilience, clusters, errors);
         LimitsRules.Validate(edge, routes, errors);
         CanaryRules.Validate(edge, clusters, errors);
+        MigrationRules.Validate(edge, routes, errors);
+        DnsRules.Validate(edge.Dns, errors);
 
         if (yarpValidator is null)
         {

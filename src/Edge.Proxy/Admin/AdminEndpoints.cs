@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Edge.Config.Reload;
 using Edge.Proxy.Canary;
 using Edge.Proxy.Hosting;
+using Edge.Proxy.Migration;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
 using Yarp.ReverseProxy;
@@ -43,6 +44,8 @@ public static class AdminEndpoints
         {
             admin.MapPost($"/admin/canary/{{cluster}}/{action}", (string cluster, CanaryRollouts rollouts) => CanaryEndpoint.Act(rollouts, cluster, action));
         }
+        admin.MapGet("/admin/migrations", (MigrationRegistry migrations, TimeProvider timeProvider)
+            => Results.Json(MigrationsEndpoint.Describe(migrations, timeProvider), AdminJsonContext.Default.MigrationsBody));
 
         return endpoints;
     }
@@ -74,4 +77,5 @@ public sealed record ConfigBody(string Version, string Source, DateTimeOffset Lo
 [JsonSerializable(typeof(ClustersBody))]
 [JsonSerializable(typeof(CanaryBody))]
 [JsonSerializable(typeof(RolloutBody))]
+[JsonSerializable(typeof(MigrationsBody))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

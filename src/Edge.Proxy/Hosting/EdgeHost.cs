@@ -5,7 +5,9 @@ using Edge.Config.Sources;
 using Edge.Proxy.Admin;
 using Edge.Proxy.Admission;
 using Edge.Proxy.Canary;
+using Edge.Proxy.Dns;
 using Edge.Proxy.Errors;
+using Edge.Proxy.Migration;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
 using Microsoft.AspNetCore.Routing.Matching;
@@ -57,6 +59,9 @@ public static partial class EdgeHost
         services.AddSingleton<CanaryRollouts>();
         var kestrelLimits = new KestrelLimits(initial.Edge.Limits);
         services.AddSingleton(kestrelLimits);
+        services.AddSingleton<HostResolver>();
+        services.AddHostedService<DnsRefreshService>();
+        services.AddSingleton<MigrationRegistry>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
         services.AddEdgeMetrics(initial.Edge.Metrics.Enabled);
@@ -89,6 +94,7 @@ public static partial class EdgeHost
         app.MapAdminEndpoints();
         app.MapReverseProxy(proxy =>
         {
+            proxy.UseMiddleware<MigrationMiddleware>();
             proxy.UseMiddleware<ProxyErrorMiddleware>();
             proxy.UseMiddleware<AdmissionMiddleware>();
             proxy.UseMiddleware<ResilienceMiddleware>();
@@ -117,7 +123,6 @@ public static partial class EdgeHost
     private static void WireReload(WebApplication app)
     {
         var reloader = app.Services.GetRequiredService<ConfigReloader>();
-        var provider = app.Services.GetRequiredService<EdgeProxyConfigProvider>();
         var logging = app.Services.GetRequiredService<EdgeLogging>();
         var hostOptions = app.Services.GetRequiredService<IOptions<HostOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
@@ -125,12 +130,16 @@ public static partial class EdgeHost
         var admission = app.Services.GetRequiredService<AdmissionRegistry>();
         var canary = app.Services.GetRequiredService<CanaryRollouts>();
         var kestrelLimits = app.Services.GetRequiredService<KestrelLimits>();
+        var resolver = app.Services.GetRequiredService<HostResolver>();
+        var migrations = app.Services.GetRequiredService<MigrationRegistry>();
         var startup = reloader.Current.Edge;
         var requestLog = app.Services.GetRequiredService<RequestLog>();
         resilience.Update(reloader.Current);
         admission.Update(reloader.Current);
         requestLog.Apply(reloader.Current.Edge.Logging);
         canary.Update(reloader.Current);
+        resolver.Update(reloader.Current);
+        migrations.Apply(reloader.Current);
 
         reloader.Applied += (_, next) =>
         {
@@ -139,7 +148,9 @@ public static partial class EdgeHost
             // Before YARP sees the config, so a new Weighted cluster's table is there for its first request.
             canary.Update(next);
             kestrelLimits.Update(next.Edge.Limits);
-            provider.Update(next);
+            resolver.Update(next);
+            // Hands YARP the new routes and clusters, with those of migrations in Proxy phase forwarding to their targets.
+            migrations.Apply(next);
             logging.Apply(next.Edge.Logging);
             requestLog.Apply(next.Edge.Logging);
             if (!TracingEquals(next.Edge.Tracing, startup.Tracing))

@@ -50,6 +50,10 @@ internal static class EdgeMetrics
     public static readonly Counter<long> ConfigReloads = Meter.CreateCounter<long>(
         "edge_config_reloads_total", unit: null, description: "Config reloads by result: applied (an unchanged config counts too) or rejected.");
 
+    /// <summary>Requests served through a migration in Proxy phase, by <c>route</c>: traffic that still reaches the old edge.</summary>
+    public static readonly Counter<long> MigrationResidualRequests = Meter.CreateCounter<long>(
+        "edge_migration_residual_requests_total", unit: null, description: "Requests served through a migration in Proxy phase, by route: traffic that still reaches this (old) edge.");
+
     /// <summary>Reasons for <see cref="Rejections"/>, as PRODUCT.md lists them.</summary>
     public static class Reason
     {
@@ -75,6 +79,8 @@ internal static class EdgeMetrics
     }
 
     public static void ConfigReloaded(string result) => ConfigReloads.Add(1, new KeyValuePair<string, object?>("result", result));
+
+    public static void MigrationResidual(string route) => MigrationResidualRequests.Add(1, new KeyValuePair<string, object?>("route", route));
 
     public static void RequestStarted() => Interlocked.Increment(ref s_inflight);
 

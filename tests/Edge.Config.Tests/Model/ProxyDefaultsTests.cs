@@ -202,7 +202,18 @@ public class ProxyDefaultsTests
 
         var metadata = Cluster(snapshot, "api").Metadata;
         Assert.NotNull(metadata);
-        Assert.Equal("00:00:05", Assert.Single(metadata).Value);
+        Assert.Equal("00:00:05", Assert.Single(metadata, m => string.Equals(m.Key, ProxyDefaults.ConnectTimeoutKey, StringComparison.OrdinalIgnoreCase)).Value);
+    }
+
+    [Fact]
+    public async Task Load_PooledConnectionLifetime_WrittenIntoEveryClustersMetadata()
+    {
+        var defaults = TestConfig.AssertValid(await TestConfig.LoadWithAsync("{}"));
+        var set = TestConfig.AssertValid(await TestConfig.LoadWithAsync("""{ "Edge": { "Dns": { "PooledConnectionLifetime": "00:05:00" } } }"""));
+
+        Assert.All(defaults.Clusters, c => Assert.Equal("00:00:30", c.Metadata?[ProxyDefaults.PooledConnectionLifetimeKey]));
+        Assert.All(set.Clusters, c => Assert.Equal("00:05:00", c.Metadata?[ProxyDefaults.PooledConnectionLifetimeKey]));
+        Assert.Equal("Edge.PooledConnectionLifetime", ProxyDefaults.PooledConnectionLifetimeKey);
     }
 
     [Fact]
