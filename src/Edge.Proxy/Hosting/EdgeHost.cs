@@ -139,7 +139,9 @@ public static partial class EdgeHost
         requestLog.Apply(reloader.Current.Edge.Logging);
         canary.Update(reloader.Current);
         resolver.Update(reloader.Current);
-        migrations.Apply(reloader.Current);
+        // Migrations start probing once the host has started: by then YARP has loaded the config and
+        // listens for changes, so a migration entering Proxy during YARP's own startup cannot be missed.
+        app.Lifetime.ApplicationStarted.Register(() => migrations.Apply(reloader.Current));
 
         reloader.Applied += (_, next) =>
         {
