@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-6} # paired runs per block
-FEATURE=${FEATURE:-resilience} # resilience | observability
-[[ $FEATURE == resilience || $FEATURE == observability ]] || { echo "feature-overhead: FEATURE must be resilience or observability" >&2; exit 2; }
+FEATURE=${FEATURE:-resilience} # resilience | observability | metrics | requestlogs (the last two: each half of observability)
+[[ $FEATURE =~ ^(resilience|observability|metrics|requestlogs)$ ]] || { echo "feature-overhead: FEATURE must be resilience, observability, metrics or requestlogs" >&2; exit 2; }
 DURATION=${DURATION:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
@@ -74,6 +74,10 @@ config() { # $1 = on|off, $2 = public port, $3 = admin port
     observability:on)
       # Metrics aggregated (and scraped below) and one JSON request line per request at Information.
       observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": true }' ;;
+    metrics:on)
+      observability='"Logging": { "Level": "Warning", "RequestLogs": false }, "Metrics": { "Enabled": true }' ;;
+    requestlogs:on)
+      observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": false }' ;;
   esac
   cat <<JSON
 {
@@ -119,7 +123,7 @@ start_edges() {
     done
     "${LOAD_CPU[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP:-15}s" "http://127.0.0.1:${port[$mode]}/" >/dev/null # warm-up: tiered JIT settles
   done
-  if [[ $FEATURE == observability ]]; then
+  if [[ $FEATURE == observability || $FEATURE == metrics ]]; then
     (while sleep 1; do curl -sf "http://127.0.0.1:${admin[on]}/metrics" >/dev/null || true; done) &
     scraper=$!
     pids+=("$scraper")
