@@ -122,41 +122,33 @@ internal static class LimitsRules
             }
         }
 
-        switch (kind)
+        // Which of the library's options each kind needs; the others would be ignored, so they are refused.
+        string[] needs = kind switch
         {
-            case RateLimitKind.FixedWindow:
-            case RateLimitKind.SlidingWindow:
-                Required(nameof(policy.PermitLimit), policy.PermitLimit);
-                Required(nameof(policy.Window), policy.Window);
-                if (kind == RateLimitKind.SlidingWindow)
-                {
-                    Required(nameof(policy.SegmentsPerWindow), policy.SegmentsPerWindow);
-                }
-                else
-                {
-                    Unused(nameof(policy.SegmentsPerWindow), policy.SegmentsPerWindow);
-                }
-
-                Unused(nameof(policy.TokenLimit), policy.TokenLimit);
-                Unused(nameof(policy.TokensPerPeriod), policy.TokensPerPeriod);
-                Unused(nameof(policy.ReplenishmentPeriod), policy.ReplenishmentPeriod);
-                break;
-            case RateLimitKind.TokenBucket:
-                Required(nameof(policy.TokenLimit), policy.TokenLimit);
-                Required(nameof(policy.TokensPerPeriod), policy.TokensPerPeriod);
-                Required(nameof(policy.ReplenishmentPeriod), policy.ReplenishmentPeriod);
-                Unused(nameof(policy.PermitLimit), policy.PermitLimit);
-                Unused(nameof(policy.Window), policy.Window);
-                Unused(nameof(policy.SegmentsPerWindow), policy.SegmentsPerWindow);
-                break;
-            case RateLimitKind.Concurrency:
-                Required(nameof(policy.PermitLimit), policy.PermitLimit);
-                Unused(nameof(policy.Window), policy.Window);
-                Unused(nameof(policy.SegmentsPerWindow), policy.SegmentsPerWindow);
-                Unused(nameof(policy.TokenLimit), policy.TokenLimit);
-                Unused(nameof(policy.TokensPerPeriod), policy.TokensPerPeriod);
-                Unused(nameof(policy.ReplenishmentPeriod), policy.ReplenishmentPeriod);
-                break;
+            RateLimitKind.FixedWindow => [nameof(policy.PermitLimit), nameof(policy.Window)],
+            RateLimitKind.SlidingWindow => [nameof(policy.PermitLimit), nameof(policy.Window), nameof(policy.SegmentsPerWindow)],
+            RateLimitKind.TokenBucket => [nameof(policy.TokenLimit), nameof(policy.TokensPerPeriod), nameof(policy.ReplenishmentPeriod)],
+            _ => [nameof(policy.PermitLimit)],
+        };
+        (string Key, object? Value)[] options =
+        [
+            (nameof(policy.PermitLimit), policy.PermitLimit),
+            (nameof(policy.Window), policy.Window),
+            (nameof(policy.SegmentsPerWindow), policy.SegmentsPerWindow),
+            (nameof(policy.TokenLimit), policy.TokenLimit),
+            (nameof(policy.TokensPerPeriod), policy.TokensPerPeriod),
+            (nameof(policy.ReplenishmentPeriod), policy.ReplenishmentPeriod),
+        ];
+        foreach (var (key, value) in options)
+        {
+            if (needs.Contains(key))
+            {
+                Required(key, value);
+            }
+            else
+            {
+                Unused(key, value);
+            }
         }
 
         AtLeast($"{path}:PermitLimit", policy.PermitLimit, 1, string.Empty, errors);
