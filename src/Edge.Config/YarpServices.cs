@@ -1,4 +1,5 @@
 using Edge.Config.LoadBalancing;
+using Edge.Config.Transforms;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,7 @@ public static class YarpServices
         // Edge's own policy: YARP's validator accepts only names registered here.
         services.TryAddSingleton<WeightedClusters>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoadBalancingPolicy, WeightedLoadBalancingPolicy>());
-        return services.AddReverseProxy();
+        return services.AddReverseProxy().AddTransformFactory<ResponsePathPrefixTransformFactory>();
     }
 
     /// <summary>YARP's validator outside the host: used before the host exists (startup) and by `edge validate`.</summary>

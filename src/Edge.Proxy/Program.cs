@@ -26,5 +26,15 @@ var demo = new Command("demo", "Run demo origins (a frontend and two API instanc
 demo.SetAction((parse, _) => DemoOrigins.RunWithEdgeAsync(parse.GetValue(configOption)));
 root.Subcommands.Add(demo);
 
+var kindOption = new Option<string>("--kind") { Description = "What it serves: 'api' (/api/hello, /api/login) or 'frontend' (the demo page).", DefaultValueFactory = _ => "api" };
+var nameOption = new Option<string>("--name") { Description = "Its name, in every answer (e.g. api-v1).", DefaultValueFactory = _ => "origin" };
+var portOption = new Option<int>("--port") { Description = "Port to listen on, on every address (0 = any free port).", DefaultValueFactory = _ => 8080 };
+var origin = new Command("origin", "Run one demo origin on every address, such as an API instance for a compose file; /healthz answers 200.");
+origin.Options.Add(kindOption);
+origin.Options.Add(nameOption);
+origin.Options.Add(portOption);
+origin.SetAction((parse, _) => DemoOrigins.RunOneAsync(parse.GetValue(kindOption)!, parse.GetValue(nameOption)!, parse.GetValue(portOption)));
+root.Subcommands.Add(origin);
+
 // The host handles SIGTERM/SIGINT itself (drain, then stop); the parser must not kill the process first.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

@@ -16,7 +16,7 @@ public class EdgeConfigLoaderTests
         Assert.Equal(["backend", "frontend"], snapshot.Routes.Select(r => r.RouteId).Order(StringComparer.Ordinal));
         Assert.Equal(["api", "web"], snapshot.Clusters.Select(c => c.ClusterId).Order(StringComparer.Ordinal));
         Assert.Equal(2, snapshot.Clusters.Single(c => c.ClusterId == "api").Destinations!.Count);
-        Assert.Equal(3, snapshot.Routes.Single(r => r.RouteId == "backend").Transforms!.Count);
+        Assert.Equal(4, snapshot.Routes.Single(r => r.RouteId == "backend").Transforms!.Count);
         Assert.Equal("http://0.0.0.0:8080", snapshot.Edge.Listeners.Public);
         Assert.Equal("http://127.0.0.1:9901", snapshot.Edge.Listeners.Admin);
     }

@@ -69,6 +69,44 @@ public sealed partial class EdgeConfigFile : IDisposable
         };
     }
 
+    /// <summary>
+    /// The same-origin pattern: <c>/backend/{**rest}</c> to cluster 'api' with the prefix stripped,
+    /// <c>X-Forwarded-Prefix</c> set and the prefix put back on Location and Set-Cookie paths;
+    /// everything else to cluster 'web'.
+    /// </summary>
+    public static JsonObject Backend(OriginServer web, OriginServer api) => Backend((web.Name, web.Url), (api.Name, api.Url));
+
+    /// <summary>The same, with the frontend and API origins given by id and address.</summary>
+    public static JsonObject Backend((string Id, Uri Address) web, (string Id, Uri Address) api)
+    {
+        var config = Config(web);
+        config["ReverseProxy"]!["Clusters"]!["web"] = config["ReverseProxy"]!["Clusters"]!["main"]!.DeepClone();
+        config["ReverseProxy"]!["Clusters"]!.AsObject().Remove("main");
+        config["ReverseProxy"]!["Clusters"]!["api"] = Config(api)["ReverseProxy"]!["Clusters"]!["main"]!.DeepClone();
+        config["ReverseProxy"]!["Routes"] = new JsonObject
+        {
+            ["backend"] = new JsonObject
+            {
+                ["ClusterId"] = "api",
+                ["Match"] = new JsonObject { ["Path"] = "/backend/{**rest}" },
+                ["Transforms"] = new JsonArray
+                {
+                    new JsonObject { ["PathRemovePrefix"] = "/backend" },
+                    // YARP's own X-Forwarded-Prefix is the request's PathBase (empty here), so it is turned off and the prefix set instead.
+                    new JsonObject { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
+                    new JsonObject { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = "/backend" },
+                    new JsonObject { ["ResponsePathPrefix"] = "/backend" },
+                },
+            },
+            ["frontend"] = new JsonObject
+            {
+                ["ClusterId"] = "web",
+                ["Match"] = new JsonObject { ["Path"] = "/{**catchall}" },
+            },
+        };
+        return config;
+    }
+
     /// <summary>A copy of the config whose cluster 'main' has exactly these destinations.</summary>
     public static JsonObject WithDestinations(JsonObject config, params OriginServer[] origins)
     {

@@ -18,12 +18,29 @@ public sealed partial class EdgeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<Uri> _publicUrls = [];
     private Uri? _public;
     private Uri? _admin;
 
     private EdgeProcess(Process process) => _process = process;
 
     public Uri PublicUrl => _public ?? throw new InvalidOperationException("The edge has not reported its public listener.");
+
+    /// <summary>Every public listener, in the order of <c>Edge:Listeners:Public</c> (schemes http, https, h2c).</summary>
+    public IReadOnlyList<Uri> PublicUrls
+    {
+        get
+        {
+            lock (_publicUrls)
+            {
+                return _publicUrls.ToList();
+            }
+        }
+    }
+
+    /// <summary>The first public listener with this scheme.</summary>
+    public Uri PublicUrlOf(string scheme) => PublicUrls.FirstOrDefault(u => u.Scheme == scheme)
+        ?? throw new InvalidOperationException($"The edge has not reported a public {scheme} listener.");
 
     public Uri AdminUrl => _admin ?? throw new InvalidOperationException("The edge has not reported its admin listener.");
 
@@ -51,9 +68,17 @@ public sealed partial class EdgeProcess : IAsyncDisposable
     public static string ProgramPath => Path.Combine(AppContext.BaseDirectory, "edge.dll");
 
     /// <summary>Starts `edge --config FILE` and waits until both listeners are bound.</summary>
-    public static async Task<EdgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<EdgeProcess> StartAsync(string configPath, IReadOnlyDictionary<string, string>? environment = null)
+        => StartAsync(["--config", configPath], environment);
+
+    /// <summary>
+    /// Starts `edge ARGS` (such as `edge demo`) and waits until both listeners are bound. The
+    /// program is the one built next to the tests unless <paramref name="program"/> names another
+    /// (an `edge` executable or `edge.dll`, e.g. a published one).
+    /// </summary>
+    public static async Task<EdgeProcess> StartAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null, string? program = null)
     {
-        var edge = new EdgeProcess(Launch(["--config", configPath], environment));
+        var edge = new EdgeProcess(Launch(arguments, environment, program));
         edge._process.OutputDataReceived += (_, e) => edge.OnLine(e.Data);
         edge._process.ErrorDataReceived += (_, e) => edge.OnLine(e.Data);
         edge._process.BeginOutputReadLine();
@@ -74,9 +99,9 @@ public sealed partial class EdgeProcess : IAsyncDisposable
     }
 
     /// <summary>Runs `edge ARGS` to completion, for commands such as validate and for startups that must fail.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string[] arguments, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? program = null)
     {
-        using var process = Launch(arguments, environment);
+        using var process = Launch(arguments, environment, program);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
@@ -111,6 +136,20 @@ public sealed partial class EdgeProcess : IAsyncDisposable
     /// <summary>Whether the output so far contains the text.</summary>
     public bool Logged(string text) => Output.Contains(text, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Waits until the output contains the text. Log lines reach stdout in batches from a writer
+    /// thread, some milliseconds after the event they report, so a test never reads them at once.
+    /// </summary>
+    public Task WaitForLogAsync(string text, TimeSpan? deadline = null)
+        => Eventually.TrueAsync(() => Logged(text), deadline ?? TimeSpan.FromSeconds(10), $"the edge to log \"{text}\"");
+
+    /// <summary>Waits until the output contains the text at least <paramref name="times"/> times, then says how many times it does.</summary>
+    public async Task<int> WaitForCountAsync(string text, int times, TimeSpan? deadline = null)
+    {
+        await Eventually.TrueAsync(() => Count(text) >= times, deadline ?? TimeSpan.FromSeconds(10), $"the edge to log \"{text}\" {times} time(s)");
+        return Count(text);
+    }
+
     /// <summary>How many times the output so far contains the text.</summary>
     public int Count(string text)
     {
@@ -137,16 +176,22 @@ public sealed partial class EdgeProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static Process Launch(string[] arguments, IReadOnlyDictionary<string, string>? environment)
+    private static Process Launch(string[] arguments, IReadOnlyDictionary<string, string>? environment, string? program)
     {
-        var start = new ProcessStartInfo("dotnet")
+        program ??= ProgramPath;
+        var viaDotnet = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(viaDotnet ? "dotnet" : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetTempPath(),
         };
-        start.ArgumentList.Add(ProgramPath);
+        if (viaDotnet)
+        {
+            start.ArgumentList.Add(program);
+        }
+
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -186,6 +231,11 @@ public sealed partial class EdgeProcess : IAsyncDisposable
         var uri = new Uri(url.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
         if (listener == "public")
         {
+            lock (_publicUrls)
+            {
+                _publicUrls.Add(uri);
+            }
+
             _public ??= uri;
         }
         else
@@ -221,7 +271,7 @@ public sealed partial class EdgeProcess : IAsyncDisposable
         return match.Success ? (match.Groups[1].Value, match.Groups[2].Value) : null;
     }
 
-    [GeneratedRegex(@"Listening on (public|admin) (http://\S+)")]
+    [GeneratedRegex(@"Listening on (public|admin) ((?:https?|h2c)://\S+)")]
     private static partial Regex TextListening();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -47,7 +47,7 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
     public const long HugeBodyBytes = 500L * 1024 * 1024;
 
     private readonly TcpListener? _listener;
-    private readonly List<TcpClient> _fillers = [];
+    private readonly List<Socket> _fillers = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting = Task.CompletedTask;
     private int _connections;
@@ -114,14 +114,24 @@ public sealed class MisbehavingOrigin : IAsyncDisposable
 
     private void FillAcceptQueue()
     {
-        for (var i = 0; i < 8; i++)
+        // Non-blocking connects polled with a timeout: no thread-pool continuation is involved, so a
+        // busy pool cannot make a completed handshake look like a dropped SYN. A connect that has
+        // not completed within two seconds (past the first SYN retransmission) is one the kernel
+        // keeps dropping: the queue is full.
+        for (var i = 0; i < 16; i++)
         {
-            var filler = new TcpClient();
-            var connect = filler.ConnectAsync(IPAddress.Loopback, Url.Port);
+            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
             _fillers.Add(filler);
-            if (!connect.Wait(TimeSpan.FromMilliseconds(300)))
+            try
             {
-                return;
+                filler.Connect(IPAddress.Loopback, Url.Port);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress)
+            {
+                if (!filler.Poll(TimeSpan.FromSeconds(2), SelectMode.SelectWrite))
+                {
+                    return;
+                }
             }
         }
 

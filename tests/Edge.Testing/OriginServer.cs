@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -39,8 +40,17 @@ public sealed class OriginServer : IAsyncDisposable
     /// <summary>Paths as the origin received them (after the edge's transforms).</summary>
     public ConcurrentQueue<string> Paths { get; } = new();
 
+    /// <summary>Request targets exactly as they arrived on the wire, before Kestrel decoded them.</summary>
+    public ConcurrentQueue<string> RawTargets { get; } = new();
+
+    /// <summary>When set and it returns true, it has answered the request (status and headers); the origin adds nothing.</summary>
+    public Func<HttpContext, bool>? Handle { get; set; }
+
     /// <summary>Each request's headers as the origin received them, in arrival order.</summary>
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> Headers { get; } = new();
+
+    /// <summary>The HTTP version of each request as the origin received it ("HTTP/1.1", "HTTP/2"), in arrival order.</summary>
+    public ConcurrentQueue<string> Protocols { get; } = new();
 
     /// <summary>TLS server names (SNI) clients asked for, in order; empty when a client sent none (https only).</summary>
     public ConcurrentQueue<string> ServerNames { get; } = new();
@@ -61,7 +71,8 @@ public sealed class OriginServer : IAsyncDisposable
     private int _inFlight;
     private int _disposed;
 
-    public static async Task<OriginServer> StartAsync(string name, IPEndPoint? endpoint = null, X509Certificate2? certificate = null)
+    /// <param name="protocols">What the listener speaks; Kestrel's default (HTTP/1.1, and HTTP/2 too over TLS) when unset. <c>Http2</c> without a certificate is h2c.</param>
+    public static async Task<OriginServer> StartAsync(string name, IPEndPoint? endpoint = null, X509Certificate2? certificate = null, HttpProtocols? protocols = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -69,6 +80,11 @@ public sealed class OriginServer : IAsyncDisposable
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint ?? new IPEndPoint(IPAddress.Loopback, 0), listen =>
         {
+            if (protocols is { } speaks)
+            {
+                listen.Protocols = speaks;
+            }
+
             if (certificate is not null)
             {
                 listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -88,10 +104,17 @@ public sealed class OriginServer : IAsyncDisposable
             Interlocked.Increment(ref origin._requests);
             Interlocked.Increment(ref origin._inFlight);
             origin.Paths.Enqueue(context.Request.Path.Value + context.Request.QueryString);
+            origin.RawTargets.Enqueue(context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget);
+            origin.Protocols.Enqueue(context.Request.Protocol);
             origin.Headers.Enqueue(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase));
             context.Response.Headers["X-Origin"] = name;
             try
             {
+                if (origin.Handle?.Invoke(context) == true)
+                {
+                    return;
+                }
+
                 await next(context);
             }
             finally

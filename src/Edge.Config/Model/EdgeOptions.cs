@@ -30,6 +30,12 @@ public sealed class EdgeOptions
     public TracingOptions Tracing { get; init; } = new();
 
     public MetricsOptions Metrics { get; init; } = new();
+
+    public SecurityOptions Security { get; init; } = new();
+
+    public TlsOptions Tls { get; init; } = new();
+
+    public WebSocketOptions WebSockets { get; init; } = new();
 }
 
 /// <summary><c>Edge:Metrics</c>.</summary>

@@ -107,6 +107,41 @@ public sealed class LimitsOptions
 
     /// <summary>How long a client may take to send its request headers. Applied at startup.</summary>
     public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a connection may stay open with no request in progress: idle between requests, and
+    /// silent before its first byte (Kestrel times the request headers only from the first byte).
+    /// nginx's default, shorter than Kestrel's 130 s. Applied at startup.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>Kestrel's default for both minimum data rates, in bytes per second.</summary>
+    public const double DefaultMinDataRate = 240;
+
+    /// <summary>Slowest request body upload, in bytes per second, once the grace period is over; slower clients are cut. Applied at startup.</summary>
+    public double MinRequestBodyDataRate { get; init; } = DefaultMinDataRate;
+
+    /// <summary>How long a body upload may run below <see cref="MinRequestBodyDataRate"/> before it counts. Applied at startup.</summary>
+    public TimeSpan MinRequestBodyDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Slowest a client may read a response, in bytes per second, once the grace period is over; slower readers are cut. Applied at startup.</summary>
+    public double MinResponseDataRate { get; init; } = DefaultMinDataRate;
+
+    /// <summary>How long a response may be read below <see cref="MinResponseDataRate"/> before it counts. Applied at startup.</summary>
+    public TimeSpan MinResponseDataRateGracePeriod { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>Edge:Limits:Http2</c>: limits of HTTP/2 client connections (https and h2c listeners).</summary>
+    public Http2LimitsOptions Http2 { get; init; } = new();
+}
+
+/// <summary><c>Edge:Limits:Http2</c>: what one HTTP/2 client connection may ask for. Applied at startup.</summary>
+public sealed class Http2LimitsOptions
+{
+    /// <summary>Streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS); more are refused with RST_STREAM.</summary>
+    public int MaxStreamsPerConnection { get; init; } = 100;
+
+    /// <summary>Largest single header field (name and value, HPACK-decoded) in bytes; a larger one closes the connection.</summary>
+    public int MaxRequestHeaderFieldSize { get; init; } = 16 * 1024;
 }
 
 /// <summary><c>Edge:ForwardedHeaders</c>: which peers may tell the edge who the client is.</summary>

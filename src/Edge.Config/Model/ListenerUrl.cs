@@ -3,9 +3,20 @@ using System.Net;
 
 namespace Edge.Config.Model;
 
-/// <summary>One parsed listener URL, such as <c>http://0.0.0.0:8080</c> or <c>http://[::1]:0</c>.</summary>
+/// <summary>One parsed listener URL, such as <c>http://0.0.0.0:8080</c>, <c>https://[::]:8443</c> or <c>h2c://127.0.0.1:0</c>.</summary>
 public sealed record ListenerUrl(string Scheme, string Host, int Port)
 {
+    /// <summary>HTTP/1.1 in cleartext.</summary>
+    public const string Http = "http";
+
+    /// <summary>TLS with ALPN: HTTP/2 or HTTP/1.1, as the client prefers.</summary>
+    public const string Https = "https";
+
+    /// <summary>HTTP/2 in cleartext with prior knowledge, and nothing else (Kestrel cannot offer both on one cleartext port).</summary>
+    public const string H2c = "h2c";
+
+    public bool IsHttps => Scheme == Https;
+
     /// <summary>The address to bind, or null for "localhost" (both loopbacks) and "*"/"+" (every address).</summary>
     public IPAddress? Address => IPAddress.TryParse(Host.Trim('[', ']'), out var ip) ? ip : null;
 
@@ -43,32 +54,30 @@ public sealed record ListenerUrl(string Scheme, string Host, int Port)
         url = null!;
         var schemeEnd = value.IndexOf("://", StringComparison.Ordinal);
         var scheme = schemeEnd < 0 ? string.Empty : value[..schemeEnd].ToLowerInvariant();
-        if (scheme != "http")
+        if (scheme is not (Http or Https or H2c))
         {
-            problem = scheme == "https"
-                ? $"'{value}' asks for TLS, which Edge does not terminate yet; listen on http and terminate TLS in front of the edge"
-                : $"'{value}' is not an http URL; write it as 'http://ADDRESS:PORT', such as 'http://0.0.0.0:8080'";
+            problem = $"'{value}' is not an http URL; write it as 'http://ADDRESS:PORT', such as 'http://0.0.0.0:8080' (or https:// for TLS, h2c:// for cleartext HTTP/2)";
             return false;
         }
 
         var rest = value[(schemeEnd + 3)..].TrimEnd('/');
         if (rest.Contains('/', StringComparison.Ordinal))
         {
-            problem = $"'{value}' has a path; a listener URL is only 'http://ADDRESS:PORT'";
+            problem = $"'{value}' has a path; a listener URL is only '{scheme}://ADDRESS:PORT'";
             return false;
         }
 
         var colon = rest.LastIndexOf(':');
         if (colon <= 0 || rest.EndsWith(']'))
         {
-            problem = $"'{value}' has no port; write it as 'http://ADDRESS:PORT', such as 'http://0.0.0.0:8080'";
+            problem = $"'{value}' has no port; write it as '{scheme}://ADDRESS:PORT', such as '{scheme}://0.0.0.0:8080'";
             return false;
         }
 
         var host = rest[..colon];
         if (host.Contains(':', StringComparison.Ordinal) && !(host.StartsWith('[') && host.EndsWith(']')))
         {
-            problem = $"'{value}' has an IPv6 address without brackets; write it as 'http://[::1]:PORT'";
+            problem = $"'{value}' has an IPv6 address without brackets; write it as '{scheme}://[::1]:PORT'";
             return false;
         }
 

@@ -24,6 +24,8 @@ public static class EdgeConfigValidator
         CanaryRules.Validate(edge, clusters, errors);
         MigrationRules.Validate(edge, routes, errors);
         DnsRules.Validate(edge.Dns, errors);
+        TlsRules.Validate(edge, errors);
+        WebSocketRules.Validate(edge.WebSockets, errors);
 
         if (yarpValidator is null)
         {

@@ -62,6 +62,17 @@ internal static class LimitsRules
                 $"Edge:Limits:RequestHeadersTimeout is '{limits.RequestHeadersTimeout}'; it must be positive. The default is 00:00:30."));
         }
 
+        if (limits.KeepAliveTimeout <= TimeSpan.Zero)
+        {
+            errors.Add(new ConfigError("Edge:Limits:KeepAliveTimeout",
+                $"Edge:Limits:KeepAliveTimeout is '{limits.KeepAliveTimeout}'; it must be positive. The default is 00:01:15."));
+        }
+
+        DataRate("Edge:Limits:MinRequestBodyDataRate", limits.MinRequestBodyDataRate, limits.MinRequestBodyDataRateGracePeriod, errors);
+        DataRate("Edge:Limits:MinResponseDataRate", limits.MinResponseDataRate, limits.MinResponseDataRateGracePeriod, errors);
+        AtLeast("Edge:Limits:Http2:MaxStreamsPerConnection", limits.Http2.MaxStreamsPerConnection, 1, "The default is 100.", errors);
+        AtLeast("Edge:Limits:Http2:MaxRequestHeaderFieldSize", limits.Http2.MaxRequestHeaderFieldSize, 1024, "The default is 16384.", errors);
+
         var forwarded = edge.ForwardedHeaders;
         for (var i = 0; i < forwarded.KnownProxies.Count; i++)
         {
@@ -195,6 +206,22 @@ internal static class LimitsRules
         var knownText = known.Count == 0 ? "none are defined" : string.Join(", ", known.Select(k => $"'{k}'"));
         errors.Add(new ConfigError(path,
             $"{owner} '{name}', which is not defined under {Policies}.{hint} Known policies: {knownText}. Define it there, or use 'Disable' for no limit."));
+    }
+
+    /// <summary>Kestrel's own bounds for a MinDataRate: a positive rate, and a grace period longer than its 1 s heartbeat.</summary>
+    private static void DataRate(string path, double bytesPerSecond, TimeSpan gracePeriod, List<ConfigError> errors)
+    {
+        if (!(bytesPerSecond > 0) || double.IsInfinity(bytesPerSecond))
+        {
+            errors.Add(new ConfigError(path,
+                $"{path} is {bytesPerSecond.ToString(CultureInfo.InvariantCulture)}; it must be a positive number of bytes per second. The default is 240."));
+        }
+
+        if (gracePeriod <= TimeSpan.FromSeconds(1))
+        {
+            errors.Add(new ConfigError($"{path}GracePeriod",
+                $"{path}GracePeriod is '{gracePeriod}'; it must be longer than 1 second (Kestrel checks rates once a second), e.g. \"00:00:02\". The default is 00:00:05."));
+        }
     }
 
     private static void AtLeast(string path, int? value, int minimum, string advice, List<ConfigError> errors)

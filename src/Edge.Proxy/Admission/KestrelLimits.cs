@@ -6,7 +6,8 @@ namespace Edge.Proxy.Admission;
 
 /// <summary>
 /// <c>Edge:Limits</c> as Kestrel enforces it. Header, request-line and header-timeout limits are
-/// Kestrel's own (431, 414, 408 before the app runs) and are read at startup. The connection
+/// Kestrel's own (431, 414, 408 before the app runs), as are the minimum body and response data
+/// rates and the HTTP/2 stream and header-field limits; all are read at startup. The connection
 /// limit is the edge's: Kestrel's <c>MaxConcurrentConnections</c> would count the admin listener
 /// too, and a flood on the public port must never lock operators out, so the public listeners
 /// count their connections here, against a limit a reload can change.
@@ -31,6 +32,11 @@ internal sealed class KestrelLimits(LimitsOptions startup)
         limits.MaxRequestHeaderCount = Startup.MaxRequestHeaderCount;
         limits.MaxRequestLineSize = Startup.MaxRequestLineSize;
         limits.RequestHeadersTimeout = Startup.RequestHeadersTimeout;
+        limits.KeepAliveTimeout = Startup.KeepAliveTimeout;
+        limits.MinRequestBodyDataRate = new MinDataRate(Startup.MinRequestBodyDataRate, Startup.MinRequestBodyDataRateGracePeriod);
+        limits.MinResponseDataRate = new MinDataRate(Startup.MinResponseDataRate, Startup.MinResponseDataRateGracePeriod);
+        limits.Http2.MaxStreamsPerConnection = Startup.Http2.MaxStreamsPerConnection;
+        limits.Http2.MaxRequestHeaderFieldSize = Startup.Http2.MaxRequestHeaderFieldSize;
     }
 
     public void Update(LimitsOptions limits) => _maxConnections = limits.MaxConcurrentConnections;

@@ -34,6 +34,7 @@ public static class Problem
 
     private static string TypeOf(int status) => status switch
     {
+        400 => "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         404 => "https://tools.ietf.org/html/rfc9110#section-15.5.5",
         413 => "https://tools.ietf.org/html/rfc9110#section-15.5.14",
         429 => "https://tools.ietf.org/html/rfc6585#section-4",

@@ -7,14 +7,17 @@ using Edge.Proxy.Admission;
 using Edge.Proxy.Canary;
 using Edge.Proxy.Dns;
 using Edge.Proxy.Errors;
+using Edge.Proxy.Hygiene;
 using Edge.Proxy.Migration;
 using Edge.Proxy.Observability;
 using Edge.Proxy.Resilience;
+using Edge.Proxy.Security;
+using Edge.Proxy.Streaming;
+using Edge.Proxy.Tls;
 using Microsoft.AspNetCore.Routing.Matching;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -63,11 +66,12 @@ public static partial class EdgeHost
         services.AddHostedService<DnsRefreshService>();
         services.AddSingleton<MigrationRegistry>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
-        services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>();
+        services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>().AddTransforms<StreamingTransform>().AddTransforms<HopByHopTransform>();
         services.AddEdgeMetrics(initial.Edge.Metrics.Enabled);
         services.AddSingleton<RequestLog>();
+        builder.AddEdgeTls(initial.Edge);
 
-        var bound = new List<(ListenerKind Kind, ListenOptions Options)>();
+        var bound = new List<(ListenerKind Kind, ListenOptions Options, string Scheme)>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -80,13 +84,29 @@ public static partial class EdgeHost
         var tracing = Tracing.Start(initial.Edge.Tracing);
         app.Lifetime.ApplicationStopped.Register(tracing.Dispose);
         app.UseEdgeMetrics();
+        app.UseMiddleware<CloseWhileDraining>();
         var reloader = app.Services.GetRequiredService<ConfigReloader>();
+        app.UseEdgeTls(reloader);
         app.Use(next =>
         {
             var trusted = new TrustedProxies(next, app.Services.GetRequiredService<ILoggerFactory>());
             trusted.Update(reloader.Current.Edge.ForwardedHeaders);
             reloader.Applied += (_, snapshot) => trusted.Update(snapshot.Edge.ForwardedHeaders);
             return trusted.InvokeAsync;
+        });
+        app.Use(next =>
+        {
+            var paths = ActivatorUtilities.CreateInstance<PathSafety>(app.Services, next);
+            paths.Update(reloader.Current.Edge.Security);
+            reloader.Applied += (_, snapshot) => paths.Update(snapshot.Edge.Security);
+            return paths.InvokeAsync;
+        });
+        app.Use(next =>
+        {
+            var names = new HeaderNamesMiddleware(next);
+            names.Update(reloader.Current.Edge.Security);
+            reloader.Applied += (_, snapshot) => names.Update(snapshot.Edge.Security);
+            return names.InvokeAsync;
         });
         app.UseMiddleware<NoRouteMiddleware>();
         app.UseRouting();
@@ -103,15 +123,16 @@ public static partial class EdgeHost
             proxy.UseMiddleware<CircuitBreakerMiddleware>();
             proxy.UseMiddleware<CanaryRecorderMiddleware>();
             proxy.UsePassiveHealthChecks();
+            proxy.UseMiddleware<WebSocketIdleMiddleware>();
         });
 
         WireReload(app);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Edge.Hosting");
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            foreach (var (kind, options) in bound)
+            foreach (var (kind, options, scheme) in bound)
             {
-                Log.Listening(logger, kind.ToString().ToLowerInvariant(), $"http://{options.IPEndPoint?.ToString() ?? "localhost"}");
+                Log.Listening(logger, kind.ToString().ToLowerInvariant(), $"{scheme}://{options.IPEndPoint?.ToString() ?? "localhost"}");
             }
 
             Log.Started(logger, initial.Version, initial.Source, initial.Routes.Count, initial.Clusters.Count);
@@ -169,9 +190,12 @@ public static partial class EdgeHost
 
             var (was, now) = (startup.Limits, next.Edge.Limits);
             if (was.MaxRequestHeadersTotalSize != now.MaxRequestHeadersTotalSize || was.MaxRequestHeaderCount != now.MaxRequestHeaderCount
-                || was.MaxRequestLineSize != now.MaxRequestLineSize || was.RequestHeadersTimeout != now.RequestHeadersTimeout)
+                || was.MaxRequestLineSize != now.MaxRequestLineSize || was.RequestHeadersTimeout != now.RequestHeadersTimeout || was.KeepAliveTimeout != now.KeepAliveTimeout
+                || !was.MinRequestBodyDataRate.Equals(now.MinRequestBodyDataRate) || was.MinRequestBodyDataRateGracePeriod != now.MinRequestBodyDataRateGracePeriod
+                || !was.MinResponseDataRate.Equals(now.MinResponseDataRate) || was.MinResponseDataRateGracePeriod != now.MinResponseDataRateGracePeriod
+                || was.Http2.MaxStreamsPerConnection != now.Http2.MaxStreamsPerConnection || was.Http2.MaxRequestHeaderFieldSize != now.Http2.MaxRequestHeaderFieldSize)
             {
-                Log.RestartNeeded(logger, "Edge:Limits (header, request-line and header-timeout limits)");
+                Log.RestartNeeded(logger, "Edge:Limits (header, request-line, header and keep-alive timeouts, data-rate and HTTP/2 limits)");
             }
 
             if (!string.Equals(next.Edge.Logging.Format, logging.Format, StringComparison.OrdinalIgnoreCase))
@@ -186,17 +210,18 @@ public static partial class EdgeHost
 
     private static TimeSpan ShutdownBudget(ShutdownOptions shutdown) => shutdown.DrainDelay + shutdown.Timeout;
 
-    private static void Bind(KestrelServerOptions kestrel, ListenerKind kind, string urls, List<(ListenerKind, ListenOptions)> bound, Action<ListenOptions>? limit)
+    private static void Bind(KestrelServerOptions kestrel, ListenerKind kind, string urls, List<(ListenerKind, ListenOptions, string)> bound, Action<ListenOptions>? limit)
     {
-        void Configure(ListenOptions options)
-        {
-            limit?.Invoke(options);
-            Listener.Tag(options, kind);
-            bound.Add((kind, options));
-        }
-
         foreach (var url in ListenerUrl.ParseList(urls).Urls)
         {
+            void Configure(ListenOptions options)
+            {
+                limit?.Invoke(options);
+                Listener.Tag(options, kind);
+                EdgeTls.ConfigureListener(options, url);
+                bound.Add((kind, options, url.Scheme));
+            }
+
             if (url.Address is { } address)
             {
                 kestrel.Listen(address, url.Port, Configure);

@@ -2,7 +2,8 @@ using Edge.Config.Model;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting.Json;
+using Serilog.Formatting;
+using Serilog.Formatting.Display;
 
 namespace Edge.Proxy.Observability;
 
@@ -14,9 +15,6 @@ public sealed class EdgeLogging : IDisposable
 {
     private readonly LoggingLevelSwitch _level = new();
     private readonly LoggingLevelSwitch _framework = new();
-    /// <summary>Log events waiting for the background writer before new ones are dropped.</summary>
-    public const int BufferSize = 10_000;
-
     private readonly RepeatedErrorFilter _repeated = new(TimeProvider.System);
     private readonly Logger _logger;
 
@@ -31,22 +29,12 @@ public sealed class EdgeLogging : IDisposable
             .MinimumLevel.Override("System", _framework)
             .MinimumLevel.Override("Yarp", _framework)
             .Enrich.FromLogContext();
-        // Formatting and the write to stdout happen on a background thread, off the request path.
-        // A full buffer drops lines rather than stall the proxy behind a slow log collector.
-        _logger = configuration.WriteTo.Async(
-            sink =>
-            {
-                if (Format == "text")
-                {
-                    sink.Console(outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}");
-                }
-                else
-                {
-                    sink.Console(new JsonFormatter(renderMessage: true));
-                }
-            },
-            bufferSize: BufferSize,
-            blockWhenFull: false).CreateLogger();
+        // Lines are formatted where they are logged and written to stdout in batches by one thread;
+        // a full buffer drops lines rather than stall the proxy behind a slow log collector.
+        ITextFormatter formatter = Format == "text"
+            ? new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
+            : new EdgeJsonFormatter();
+        _logger = configuration.WriteTo.Sink(new BatchedOutputSink(formatter, Console.OpenStandardOutput())).CreateLogger();
     }
 
     public Serilog.ILogger Logger => _logger;

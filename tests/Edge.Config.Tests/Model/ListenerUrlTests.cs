@@ -29,7 +29,22 @@ public class ListenerUrlTests
     }
 
     [Theory]
-    [InlineData("https://0.0.0.0:8443", "'https://0.0.0.0:8443'", "TLS")]
+    [InlineData("https://0.0.0.0:8443", "https", "https://0.0.0.0:8443", true)]
+    [InlineData("HTTPS://[::]:443/", "https", "https://[::]:443", true)]
+    [InlineData("h2c://127.0.0.1:0", "h2c", "h2c://127.0.0.1:0", false)]
+    public void TryParse_HttpsAndH2c_KeepTheirScheme(string value, string scheme, string text, bool isHttps)
+    {
+        var ok = ListenerUrl.TryParse(value, out var url, out var problem);
+
+        Assert.True(ok, problem);
+        Assert.Equal(scheme, url.Scheme);
+        Assert.Equal(isHttps, url.IsHttps);
+        Assert.Equal(text, url.ToString());
+    }
+
+    [Theory]
+    [InlineData("wss://0.0.0.0:8443", "'wss://0.0.0.0:8443'", "not an http URL", "https://", "h2c://")]
+    [InlineData("https://0.0.0.0", "'https://0.0.0.0'", "no port", "'https://ADDRESS:PORT'")]
     [InlineData("0.0.0.0:8080", "'0.0.0.0:8080'", "not an http URL")]
     [InlineData("ftp://0.0.0.0:21", "'ftp://0.0.0.0:21'", "not an http URL")]
     [InlineData("http://0.0.0.0", "'http://0.0.0.0'", "no port")]
@@ -84,11 +99,11 @@ public class ListenerUrlTests
     [Fact]
     public void ParseList_SomeBad_ReturnsGoodOnesAndEveryProblem()
     {
-        var (urls, problems) = ListenerUrl.ParseList("http://0.0.0.0:8080;https://0.0.0.0:8443;http://0.0.0.0");
+        var (urls, problems) = ListenerUrl.ParseList("http://0.0.0.0:8080;ftp://0.0.0.0:8443;http://0.0.0.0");
 
         Assert.Equal("http://0.0.0.0:8080", Assert.Single(urls).ToString());
         Assert.Equal(2, problems.Count);
-        Assert.Contains("'https://0.0.0.0:8443'", problems[0], StringComparison.Ordinal);
+        Assert.Contains("'ftp://0.0.0.0:8443'", problems[0], StringComparison.Ordinal);
         Assert.Contains("'http://0.0.0.0'", problems[1], StringComparison.Ordinal);
     }
 

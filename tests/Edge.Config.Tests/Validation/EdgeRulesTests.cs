@@ -9,7 +9,7 @@ public class EdgeRulesTests
     [InlineData("""{ "Edge": { "Listeners": { "Public": "http://0.0.0.0" } } }""",
         "Edge:Listeners:Public", "'http://0.0.0.0'", "no port")]
     [InlineData("""{ "Edge": { "Listeners": { "Public": "https://0.0.0.0:8443" } } }""",
-        "Edge:Listeners:Public", "'https://0.0.0.0:8443'", "TLS")]
+        "Edge:Listeners:Public", "'https://0.0.0.0:8443' needs a certificate", "Edge:Tls:Certificates")]
     [InlineData("""{ "Edge": { "Listeners": { "Public": "http://0.0.0.0:8080/edge" } } }""",
         "Edge:Listeners:Public", "'http://0.0.0.0:8080/edge'", "has a path")]
     [InlineData("""{ "Edge": { "Listeners": { "Public": "http://example.com:8080" } } }""",

@@ -440,7 +440,33 @@ public class LimitsValidationTests
         "Edge:Limits:RequestHeadersTimeout", "Edge:Limits:RequestHeadersTimeout is '00:00:00'; it must be positive.")]
     [InlineData("""{ "RequestHeadersTimeout": "-00:00:01" }""",
         "Edge:Limits:RequestHeadersTimeout", "Edge:Limits:RequestHeadersTimeout is '-00:00:01'; it must be positive.")]
+    [InlineData("""{ "KeepAliveTimeout": "00:00:00" }""",
+        "Edge:Limits:KeepAliveTimeout", "Edge:Limits:KeepAliveTimeout is '00:00:00'; it must be positive.", "The default is 00:01:15.")]
+    [InlineData("""{ "KeepAliveTimeout": "-00:00:05" }""",
+        "Edge:Limits:KeepAliveTimeout", "Edge:Limits:KeepAliveTimeout is '-00:00:05'; it must be positive.")]
+    [InlineData("""{ "MinRequestBodyDataRate": 0 }""",
+        "Edge:Limits:MinRequestBodyDataRate", "Edge:Limits:MinRequestBodyDataRate is 0; it must be a positive number of bytes per second.", "The default is 240.")]
+    [InlineData("""{ "MinRequestBodyDataRate": -10.5 }""",
+        "Edge:Limits:MinRequestBodyDataRate", "Edge:Limits:MinRequestBodyDataRate is -10.5;")]
+    [InlineData("""{ "MinRequestBodyDataRateGracePeriod": "00:00:01" }""",
+        "Edge:Limits:MinRequestBodyDataRateGracePeriod", "Edge:Limits:MinRequestBodyDataRateGracePeriod is '00:00:01'; it must be longer than 1 second", "The default is 00:00:05.")]
+    [InlineData("""{ "MinRequestBodyDataRateGracePeriod": "-00:00:05" }""",
+        "Edge:Limits:MinRequestBodyDataRateGracePeriod", "'-00:00:05'", "longer than 1 second")]
+    [InlineData("""{ "MinResponseDataRate": 0 }""",
+        "Edge:Limits:MinResponseDataRate", "Edge:Limits:MinResponseDataRate is 0; it must be a positive number of bytes per second.")]
+    [InlineData("""{ "MinResponseDataRate": -1 }""",
+        "Edge:Limits:MinResponseDataRate", "Edge:Limits:MinResponseDataRate is -1;")]
+    [InlineData("""{ "MinResponseDataRateGracePeriod": "00:00:00.500" }""",
+        "Edge:Limits:MinResponseDataRateGracePeriod", "Edge:Limits:MinResponseDataRateGracePeriod is '00:00:00.5000000'", "longer than 1 second")]
+    [InlineData("""{ "Http2": { "MaxStreamsPerConnection": 0 } }""",
+        "Edge:Limits:Http2:MaxStreamsPerConnection", "Edge:Limits:Http2:MaxStreamsPerConnection is 0; it must be at least 1.", "The default is 100.")]
+    [InlineData("""{ "Http2": { "MaxRequestHeaderFieldSize": 1000 } }""",
+        "Edge:Limits:Http2:MaxRequestHeaderFieldSize", "Edge:Limits:Http2:MaxRequestHeaderFieldSize is 1000; it must be at least 1024.", "The default is 16384.")]
     // What the reader refuses before the rules run.
+    [InlineData("""{ "MinResponseDataRate": "fast" }""",
+        "Edge:Limits:MinResponseDataRate", "'Limits:MinResponseDataRate'", "'fast'")]
+    [InlineData("""{ "Http2": { "MaxStreamsPerConection": 10 } }""",
+        "Edge:Limits:Http2:MaxStreamsPerConection", "Did you mean 'MaxStreamsPerConnection'?")]
     [InlineData("""{ "MaxRequestBodySize": "10MB" }""",
         "Edge:Limits:MaxRequestBodySize", "'Limits:MaxRequestBodySize'", "'10MB'", "not a whole number")]
     public async Task Rejects_BadLimits(string limits, string path, params string[] expected)
@@ -457,6 +483,12 @@ public class LimitsValidationTests
     [InlineData("""{ "MaxRequestBodySize": 10000000000 }""")]
     [InlineData("""{ "MaxConcurrentConnections": 1, "MaxRequestHeadersTotalSize": 1024, "MaxRequestHeaderCount": 1, "MaxRequestLineSize": 256 }""")]
     [InlineData("""{ "RequestHeadersTimeout": "00:00:00.001" }""")]
+    [InlineData("""{ "KeepAliveTimeout": "00:00:01" }""")]
+    [InlineData("""{ "MinRequestBodyDataRate": 0.5, "MinRequestBodyDataRateGracePeriod": "00:00:01.001" }""")]
+    [InlineData("""{ "MinRequestBodyDataRate": 1000000, "MinRequestBodyDataRateGracePeriod": "00:10:00" }""")]
+    [InlineData("""{ "MinResponseDataRate": 1, "MinResponseDataRateGracePeriod": "00:00:02" }""")]
+    [InlineData("""{ "Http2": { "MaxStreamsPerConnection": 1, "MaxRequestHeaderFieldSize": 1024 } }""")]
+    [InlineData("""{ "Http2": { "MaxStreamsPerConnection": 1000, "MaxRequestHeaderFieldSize": 65536 } }""")]
     public async Task Accepts_GoodLimits(string limits)
     {
         var snapshot = TestConfig.AssertValid(await TestConfig.LoadWithAsync($$"""{ "Edge": { "Limits": {{limits}} } }"""));
@@ -477,6 +509,13 @@ public class LimitsValidationTests
         Assert.Equal(100, limits.MaxRequestHeaderCount);
         Assert.Equal(8 * 1024, limits.MaxRequestLineSize);
         Assert.Equal(TimeSpan.FromSeconds(30), limits.RequestHeadersTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(75), limits.KeepAliveTimeout);
+        Assert.Equal(240, limits.MinRequestBodyDataRate);
+        Assert.Equal(TimeSpan.FromSeconds(5), limits.MinRequestBodyDataRateGracePeriod);
+        Assert.Equal(240, limits.MinResponseDataRate);
+        Assert.Equal(TimeSpan.FromSeconds(5), limits.MinResponseDataRateGracePeriod);
+        Assert.Equal(100, limits.Http2.MaxStreamsPerConnection);
+        Assert.Equal(16 * 1024, limits.Http2.MaxRequestHeaderFieldSize);
     }
 
     [Theory]

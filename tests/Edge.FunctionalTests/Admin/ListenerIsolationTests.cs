@@ -5,7 +5,7 @@ using Edge.Testing;
 
 namespace Edge.FunctionalTests.Admin;
 
-public sealed class ListenerIsolationTests
+public sealed class ListenerIsolationTests(ListenerIsolationTests.AppOnlyEdge appOnly) : IClassFixture<ListenerIsolationTests.AppOnlyEdge>
 {
     public static TheoryData<string, string> AdminRequests => new()
     {
@@ -25,26 +25,65 @@ public sealed class ListenerIsolationTests
         { "GET", "//admin/config" },
         { "GET", "/admin/config/" },
         { "GET", "/admin/migrations" },
+        { "GET", "/admin/clusters" },
+        { "POST", "/admin/canary/all/pause" },
+        { "POST", "/admin/canary/all/resume" },
+        { "POST", "/admin/canary/all/promote" },
+        { "GET", "/%2Fadmin/config" },
+        { "GET", "/%2fhealthz" },
+        { "GET", "/%68ealthz" },
+        { "GET", "/%72eadyz" },
+        { "GET", "/admin%2fclusters" },
+        { "GET", "/ADMIN/CLUSTERS" },
+        { "GET", "/ReadyZ" },
+        { "GET", "/healthz/" },
+        { "GET", "/healthz." },
+        { "GET", "/metrics." },
+        { "GET", "/admin./config" },
+        { "GET", "/admin/config." },
+        { "GET", "/admin/config.." },
+        { "GET", "/./admin/config" },
+        { "GET", "/app/../admin/config" },
+        { "GET", "/app/%2e%2e/healthz" },
+        { "GET", "/admin//config" },
+        { "GET", "///healthz" },
+        { "GET", "//metrics" },
+        { "GET", "/healthz?probe=1" },
+        { "GET", "/healthz;x" },
+        { "GET", "/healthz%00" },
+        { "GET", "/healthz%20" },
+        { "GET", "/admin\\config" },
+        { "GET", "http://127.0.0.1:9901/healthz" },
+        { "GET", "http://localhost/admin/config" },
+        { "HEAD", "/healthz" },
+        { "OPTIONS", "/admin/config" },
     };
 
+    /// <summary>
+    /// Every admin endpoint, in spellings a router could fold onto it (case, percent-encoding, dot
+    /// segments, doubled slashes, trailing dots, absolute-form targets), with the Host of the public
+    /// listener, of the admin listener, of a default admin port, localhost, a trailing-dot name and
+    /// none at all: never the admin answer, only 404 (problem+json) or 400, and no request proxied.
+    /// </summary>
     [Theory]
     [MemberData(nameof(AdminRequests))]
     public async Task AdminPath_OnPublicListener_Returns404NotTheAdminAnswer(string method, string path)
     {
-        await using var a = await OriginServer.StartAsync("a");
-        var config = EdgeConfigFile.Config(a);
-        config["ReverseProxy"]!["Routes"]!["all"]!["Match"]!["Path"] = "/app/{**rest}";
-        using var file = new EdgeConfigFile(config);
-        await using var edge = await EdgeProcess.StartAsync(file.Path);
+        var edge = appOnly.Process;
+        var a = appOnly.Origin;
 
-        foreach (var host in new[] { edge.PublicUrl.Authority, edge.AdminUrl.Authority, "localhost", "127.0.0.1:9901" })
+        foreach (var host in new[] { edge.PublicUrl.Authority, edge.AdminUrl.Authority, "localhost", "127.0.0.1:9901", "localhost.", "[::1]:9901", "" })
         {
             var (status, response) = await RawHttp.SendAsync(edge.PublicUrl, method, path, host);
 
             Assert.True(status == 404 || status == 400, $"{method} {path} with Host {host} answered {status}.");
             Assert.DoesNotContain("\"version\"", response, StringComparison.Ordinal);
             Assert.DoesNotContain("\"status\": \"", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"status\":\"", response, StringComparison.Ordinal);
             Assert.DoesNotContain("# TYPE", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"clusters\"", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"migrations\"", response, StringComparison.Ordinal);
+            Assert.DoesNotContain("\"rollouts\"", response, StringComparison.Ordinal);
             if (status == 404)
             {
                 Assert.Contains("application/problem+json", response, StringComparison.Ordinal);
@@ -113,5 +152,32 @@ public sealed class ListenerIsolationTests
         Assert.Equal(file.Path, root.GetProperty("source").GetString());
         Assert.True(root.GetProperty("loadedAt").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-5));
         Assert.Equal(JsonValueKind.Null, root.GetProperty("lastReload").ValueKind);
+    }
+
+    /// <summary>One edge for the admin-path table: its only route is <c>/app/{**rest}</c>, so nothing else may reach the origin.</summary>
+    public sealed class AppOnlyEdge : IAsyncLifetime, IDisposable
+    {
+        private EdgeConfigFile? _file;
+
+        public OriginServer Origin { get; private set; } = null!;
+
+        public EdgeProcess Process { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Origin = await OriginServer.StartAsync("a");
+            var config = EdgeConfigFile.Config(Origin);
+            config["ReverseProxy"]!["Routes"]!["all"]!["Match"]!["Path"] = "/app/{**rest}";
+            _file = new EdgeConfigFile(config);
+            Process = await EdgeProcess.StartAsync(_file.Path);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await Process.DisposeAsync();
+            await Origin.DisposeAsync();
+        }
+
+        public void Dispose() => _file?.Dispose();
     }
 }

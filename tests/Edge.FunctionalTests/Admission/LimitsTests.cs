@@ -53,8 +53,9 @@ public sealed class LimitsTests(ITestOutputHelper output)
         await using var edge = await EdgeProcess.StartAsync(file.Path);
         await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ => (await edge.Public.GetAsync("/warm")).Dispose()));
 
-        var held = Enumerable.Range(0, 2).Select(_ => edge.Public.GetAsync("/slow/700")).ToList();
-        await Eventually.TrueAsync(() => origin.InFlight == 2, TimeSpan.FromSeconds(5), "two requests to hold both slots");
+        // Long enough that on a busy machine the first cannot finish before the second arrives.
+        var held = Enumerable.Range(0, 2).Select(_ => edge.Public.GetAsync("/slow/3000")).ToList();
+        await Eventually.TrueAsync(() => origin.InFlight == 2, TimeSpan.FromSeconds(10), "two requests to hold both slots");
         var queued = Enumerable.Range(0, 2).Select(_ => edge.Public.GetAsync("/slow/10")).ToList();
         await Task.Delay(100); // let both reach the queue before the next one arrives
         using (var refused = await edge.Public.GetAsync("/slow/10"))

@@ -33,7 +33,7 @@ public sealed class CanaryRolloutTests(ITestOutputHelper output)
         Assert.Equal("stable", await clients.SendAsync("/", r => r.Headers.Add("Cookie", "edge-canary-main=0")));
         Assert.Equal(served, canary.Requests);
 
-        Assert.Equal(1, edge.Count("rolled back at step 1 (10 % -> 0 %)"));
+        Assert.Equal(1, await edge.WaitForCountAsync("rolled back at step 1 (10 % -> 0 %)", 1));
         var scrape = await PrometheusScrape.FetchAsync(edge.Admin);
         Assert.Equal(0, scrape.Value("edge_canary_weight", ("cluster", "main"), ("destination", "canary")));
         Assert.Equal(100, scrape.Value("edge_canary_weight", ("cluster", "main"), ("destination", "stable")));
@@ -52,9 +52,9 @@ public sealed class CanaryRolloutTests(ITestOutputHelper output)
 
         Assert.Equal(100, state.GetProperty("canaryPercent").GetDouble());
         Assert.Equal(3, state.GetProperty("step").GetInt32());
-        Assert.Equal(1, edge.Count("at step 1 (10 %): Advance, canary now at 50 %"));
-        Assert.Equal(1, edge.Count("at step 2 (50 %): Advance, canary now at 100 %"));
-        Assert.Equal(1, edge.Count("at step 3 (100 %): Promote, canary now at 100 %"));
+        Assert.Equal(1, await edge.WaitForCountAsync("at step 1 (10 %): Advance, canary now at 50 %", 1));
+        Assert.Equal(1, await edge.WaitForCountAsync("at step 2 (50 %): Advance, canary now at 100 %", 1));
+        Assert.Equal(1, await edge.WaitForCountAsync("at step 3 (100 %): Promote, canary now at 100 %", 1));
         Assert.Equal(0, edge.Count("rolled back"));
         var origins = await clients.SendManyAsync(100);
         Assert.All(origins, o => Assert.Equal("canary", o));
@@ -109,7 +109,7 @@ public sealed class CanaryRolloutTests(ITestOutputHelper output)
         Assert.Equal("gauge", scrape.TypeOf("edge_canary_weight"));
         Assert.Equal(0, scrape.Value("edge_canary_weight", ("cluster", "main"), ("destination", "canary")));
         Assert.Equal(100, scrape.Value("edge_canary_weight", ("cluster", "main"), ("destination", "stable")));
-        Assert.Equal(1, edge.Count("through the admin API: now Aborted"));
+        Assert.Equal(1, await edge.WaitForCountAsync("through the admin API: now Aborted", 1));
     }
 
     [Fact]

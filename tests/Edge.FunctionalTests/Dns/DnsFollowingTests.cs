@@ -83,7 +83,7 @@ public sealed class DnsFollowingTests(ITestOutputHelper output)
             $"The old address still got requests {lastToFirst.TotalMilliseconds:0} ms after the change.");
         Assert.Equal(served.Count, first.Requests + second.Requests);
         Assert.Equal(version, await VersionAsync(edge));
-        Assert.True(edge.Logged("DNS: \\\"app.edge-test\\\" now resolves to \\\"127.0.0.3\\\""), "The change is logged.");
+        await edge.WaitForLogAsync("DNS: \\\"app.edge-test\\\" now resolves to \\\"127.0.0.3\\\"");
     }
 
     private static async Task<string?> VersionAsync(EdgeProcess edge)

@@ -107,7 +107,7 @@ public sealed class MigrationTests(ITestOutputHelper output)
         Assert.Equal("Off", held.GetProperty("phase").GetString());
         Assert.Equal("Proxy", held.GetProperty("requestedPhase").GetString());
         Assert.Contains("/health", held.GetProperty("held").GetString(), StringComparison.Ordinal);
-        Assert.True(edge.Logged("Proxy asked for but held"), "Holding is logged.");
+        await edge.WaitForLogAsync("Proxy asked for but held");
         for (var i = 0; i < 20; i++)
         {
             Assert.Equal("old", await edge.Public.GetStringAsync("/while-held"));
