@@ -11,7 +11,8 @@ namespace Edge.LoadTests.Scenarios;
 /// <summary>
 /// A long run at half the measured maximum throughput with mixed routes, sampling the edge's
 /// memory, GC heap, open files and threads: longevity bugs (leaks, per-request growth) show as
-/// growth between the first window after warm-up and the last one.
+/// growth between the first window after warm-up and the last one. The GC heap is sampled after
+/// a full GC the runner asks for (<see cref="FullCollection"/>): what the edge keeps alive.
 /// </summary>
 internal sealed class Soak : ILoadTest
 {
@@ -236,7 +237,7 @@ internal sealed class Soak : ILoadTest
             {
                 var at = time.GetElapsedTime(started);
                 var (resident, files, threads) = edge.Resources();
-                var heap = await Steps.MetricAsync(admin, "dotnet_gc_last_collection_heap_size_bytes").ConfigureAwait(false);
+                var heap = await FullCollection.LiveHeapBytesAsync(edge.ProcessId, admin, time, stop).ConfigureAwait(false);
                 samples.Add(at, resident / 1048576.0, heap / 1048576.0, files, threads);
             }
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
