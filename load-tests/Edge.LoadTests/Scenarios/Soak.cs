@@ -19,6 +19,7 @@ internal sealed class Soak : ILoadTest
     private const double MaxGrowth = 0.05;
     private const double MaxP99Drift = 0.20;
     private const double ShortRunHeapAllowanceMiB = 4;
+    private const double ShortRunP99AllowanceMs = 5;
     private const double ThreadAllowance = 2;
     private static readonly TimeSpan ShortRun = TimeSpan.FromMinutes(10);
     private const int BurstCopies = 32;
@@ -118,6 +119,10 @@ internal sealed class Soak : ILoadTest
         var earlyP99 = early.Percentile(99, Proxied);
         var lateP99 = late.Percentile(99, Proxied);
         var drift = Growth.Ratio(earlyP99, lateP99);
+        // A short run's windows are 30 s on a shared runner: the p99 of a 10 ms distribution moves
+        // by a few ms with one scheduler hiccup, so there it may also rise by ShortRunP99AllowanceMs.
+        // The full run judges 20 % alone; a latency leak grows without bound either way.
+        var shortRun = plan.Duration < ShortRun;
         var flapFailures = failures.Where(x => x.Message.StartsWith(Mix.Flap, StringComparison.Ordinal)).ToList();
         var unexpected = failures.Where(x => !x.Message.StartsWith(Mix.Flap, StringComparison.Ordinal)).ToList();
         var unexplained = KillOverlap.Unexplained(flapFailures.Select(x => x.Span), kills);
@@ -139,7 +144,7 @@ internal sealed class Soak : ILoadTest
             // time, so on a base of 16 one thread is 6 %. A leak of threads grows by many.
             var (allowance, why) = s.Name switch
             {
-                "GC heap" when plan.Duration < ShortRun => (ShortRunHeapAllowanceMiB, $" (or by <= {ShortRunHeapAllowanceMiB:0} MiB in a run under {ShortRun.TotalMinutes:0} minutes)"),
+                "GC heap" when shortRun => (ShortRunHeapAllowanceMiB, $" (or by <= {ShortRunHeapAllowanceMiB:0} MiB in a run under {ShortRun.TotalMinutes:0} minutes)"),
                 "threads" => (ThreadAllowance, $" (or by <= {ThreadAllowance:0} threads)"),
                 _ => (0.0, ""),
             };
@@ -151,7 +156,10 @@ internal sealed class Soak : ILoadTest
 
         thresholds.AddRange(
         [
-            Threshold.Check($"p99 of 200s drifts < {MaxP99Drift:0 %} ({plan.Late} against {plan.Early})", drift < MaxP99Drift, string.Create(CultureInfo.InvariantCulture, $"{drift:+0.0 %;-0.0 %} ({earlyP99:0.0} → {lateP99:0.0} ms)")),
+            Threshold.Check(
+                $"p99 of 200s drifts < {MaxP99Drift:0 %} ({plan.Late} against {plan.Early})" + (shortRun ? $" (or by <= {ShortRunP99AllowanceMs:0} ms in a run under {ShortRun.TotalMinutes:0} minutes)" : ""),
+                drift < MaxP99Drift || (shortRun && lateP99 - earlyP99 <= ShortRunP99AllowanceMs),
+                string.Create(CultureInfo.InvariantCulture, $"{drift:+0.0 %;-0.0 %} ({earlyP99:0.0} → {lateP99:0.0} ms)")),
             Threshold.Check("unexpected failures (anything but a well-formed 429 on the limited route, 404 on the unrouted path, or a flap-route failure) == 0", unexpected.Count == 0, Describe(unexpected)),
             Threshold.Check("flap-route failures not in flight at a kill of f == 0", unexplained.Count == 0, $"{flapFailures.Count} failed, {unexplained.Count} not at a kill ({kills.Count} kills)"),
             Threshold.Check("the limited route both served and refused", rows.Sum(r => r.Limited200) > 0 && rows.Sum(r => r.Limited429) > 0, $"{rows.Sum(r => r.Limited200)} served, {rows.Sum(r => r.Limited429)} refused (quota {quota:0} req/s)"),
