@@ -206,8 +206,19 @@ public sealed class LimitsTests(ITestOutputHelper output)
             }
 
             using var extra = new TcpClient();
-            await extra.ConnectAsync(edge.PublicUrl.Host, edge.PublicUrl.Port);
-            var refused = await KeepAliveGetAsync(extra);
+            string refused;
+            try
+            {
+                await extra.ConnectAsync(edge.PublicUrl.Host, edge.PublicUrl.Port);
+                refused = await KeepAliveGetAsync(extra);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+            {
+                // Kestrel accepts and at once resets the connection over the limit; the reset can
+                // arrive before the client's connect completes, and the connect then reports it.
+                refused = string.Empty;
+            }
+
             Assert.Equal(string.Empty, refused);
 
             using var ready = await edge.Admin.GetAsync("/readyz");
