@@ -15,8 +15,10 @@ public sealed class EdgeLogging : IDisposable
 {
     private readonly LoggingLevelSwitch _level = new();
     private readonly LoggingLevelSwitch _framework = new();
+    private readonly LoggingLevelSwitch _hosting = new();
     private readonly RepeatedErrorFilter _repeated = new(TimeProvider.System);
     private readonly Logger _logger;
+    private readonly BatchedOutputSink _sink;
 
     public EdgeLogging(LoggingOptions options)
     {
@@ -26,6 +28,7 @@ public sealed class EdgeLogging : IDisposable
             .Filter.With(_repeated)
             .MinimumLevel.ControlledBy(_level)
             .MinimumLevel.Override("Microsoft", _framework)
+            .MinimumLevel.Override(HostingDiagnostics, _hosting)
             .MinimumLevel.Override("System", _framework)
             .MinimumLevel.Override("Yarp", _framework)
             .Enrich.FromLogContext();
@@ -34,10 +37,29 @@ public sealed class EdgeLogging : IDisposable
         ITextFormatter formatter = Format == "text"
             ? new MessageTemplateTextFormatter("[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
             : new EdgeJsonFormatter();
-        _logger = configuration.WriteTo.Sink(new BatchedOutputSink(formatter, Console.OpenStandardOutput())).CreateLogger();
+        _sink = new BatchedOutputSink(formatter, Console.OpenStandardOutput());
+        _logger = configuration.WriteTo.Sink(_sink).CreateLogger();
     }
 
+    /// <summary>
+    /// ASP.NET Core's request start/finish logger. While it is enabled at any level the host opens
+    /// a logging scope per request (an allocation and a log-context push each), so below Debug it
+    /// is switched off entirely: its lines are Information and Debug, and the request log says more.
+    /// </summary>
+    internal const string HostingDiagnostics = "Microsoft.AspNetCore.Hosting.Diagnostics";
+
+    /// <summary>Above <see cref="LogEventLevel.Fatal"/>: nothing passes.</summary>
+    private const LogEventLevel Off = LogEventLevel.Fatal + 1;
+
     public Serilog.ILogger Logger => _logger;
+
+    /// <summary>
+    /// Writes a request line straight to the output. One line per request is the point, so the
+    /// repeated-error filter (which would cut request lines at Warning and above to a few per
+    /// window) does not apply, and nothing is enriched from the log context: the line carries
+    /// everything it needs. The caller has checked <see cref="Logger"/> is enabled at its level.
+    /// </summary>
+    internal void WriteRequestLine(LogEvent line) => _sink.Emit(line);
 
     public string Format { get; }
 
@@ -46,6 +68,7 @@ public sealed class EdgeLogging : IDisposable
     {
         _level.MinimumLevel = ParseLevel(options.Level);
         _framework.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : LogEventLevel.Warning;
+        _hosting.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : Off;
         _repeated.Apply(options.ErrorLogBurst, options.ErrorLogWindow);
     }
 

@@ -81,7 +81,7 @@ internal sealed class RequestLog(EdgeLogging logging)
             Array.Resize(ref properties, next);
         }
 
-        logging.Logger.Write(new LogEvent(DateTimeOffset.UtcNow, settings.Level, null, settings.Template, properties));
+        logging.WriteRequestLine(new LogEvent(DateTimeOffset.UtcNow, settings.Level, null, settings.Template, properties));
     }
 
     /// <summary>Properties always present, in this order: Method to SourceContext.</summary>

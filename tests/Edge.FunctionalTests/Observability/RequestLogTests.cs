@@ -54,6 +54,8 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         Assert.Equal(1, line.GetProperty("BytesOut").GetInt64());
         Assert.Equal("127.0.0.1", line.GetProperty("ClientIp").GetString());
         Assert.True(line.GetProperty("DurationMs").GetDouble() > 0);
+        // Nothing from the host's per-request logging scope: that scope is not opened below Debug.
+        Assert.False(line.TryGetProperty("RequestId", out _), "the line carries the host's request scope");
 
         var traceparent = Assert.Single(origin.Headers).GetValueOrDefault("traceparent");
         Assert.NotNull(traceparent);
@@ -132,6 +134,26 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         var line = RequestLines(edge).Single(l => l.GetProperty("Status").GetInt32() == 429);
         Assert.Equal("rate_limit", line.GetProperty("Rejection").GetString());
         Assert.Equal(traceId, line.GetProperty("TraceId").GetString());
+    }
+
+    [Fact]
+    public async Task RequestLines_AtWarning_AreAllWritten_TheRepeatedErrorFilterLeavesThemAlone()
+    {
+        await using var origin = await OriginServer.StartAsync("a");
+        var config = EdgeConfigFile.Config(origin);
+        // The filter would pass 2 lines with one template per minute; request lines all share one.
+        config["Edge"]!["Logging"] = new JsonObject { ["RequestLogLevel"] = "Warning", ["ErrorLogBurst"] = 2, ["ErrorLogWindow"] = "00:01:00" };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        for (var i = 0; i < 20; i++)
+        {
+            (await edge.Public.GetAsync($"/w-{i}")).Dispose();
+        }
+
+        await Eventually.TrueAsync(() => RequestLines(edge).Count == 20, TimeSpan.FromSeconds(5), "all 20 request lines");
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"/w-{i}"), RequestLines(edge).Select(l => l.GetProperty("Path").GetString()));
+        Assert.DoesNotContain("\"Suppressed\"", edge.Output, StringComparison.Ordinal);
     }
 
     [Fact]
