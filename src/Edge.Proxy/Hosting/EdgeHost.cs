@@ -67,7 +67,7 @@ public static partial class EdgeHost
         services.AddSingleton<MigrationRegistry>();
         services.AddSingleton<IForwarderHttpClientFactory, EdgeHttpClientFactory>();
         services.AddEdgeProxyServices().AddTransforms<RetryResponseTransform>().AddTransforms<StreamingTransform>().AddTransforms<HopByHopTransform>();
-        services.AddEdgeMetrics(initial.Edge.Metrics.Enabled);
+        services.AddEdgeMetrics(initial.Edge.Metrics);
         services.AddSingleton<RequestLog>();
         builder.AddEdgeTls(initial.Edge);
 

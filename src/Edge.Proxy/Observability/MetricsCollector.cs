@@ -14,7 +14,14 @@ internal sealed class MetricsCollector : IDisposable
 {
     /// <summary>The edge's own meter, the .NET runtime, Kestrel and outbound HTTP.</summary>
     public static readonly IReadOnlyList<string> DefaultMeters =
-        [EdgeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http"];
+        [EdgeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Server.Kestrel", OutboundHttpMeter];
+
+    /// <summary>System.Net.Http's meter: nothing listens to it, so the client records nothing, unless it is exported.</summary>
+    public const string OutboundHttpMeter = "System.Net.Http";
+
+    /// <summary>The meters to export: all of <see cref="DefaultMeters"/>, or all but outbound HTTP.</summary>
+    public static IReadOnlyList<string> Meters(bool outboundHttp)
+        => outboundHttp ? DefaultMeters : [.. DefaultMeters.Where(m => m != OutboundHttpMeter)];
 
     // .NET publishes these as observable counters, but they go down as well as up (the semantic
     // conventions make them UpDownCounters); exported as counters, rate() would read every drop as a reset.

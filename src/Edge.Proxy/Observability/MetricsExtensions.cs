@@ -1,4 +1,5 @@
 using Edge.Config.LoadBalancing;
+using Edge.Config.Model;
 using Edge.Config.Reload;
 using Edge.Proxy.Canary;
 using Edge.Proxy.Resilience;
@@ -12,10 +13,10 @@ internal sealed record MetricsSwitch(MetricsCollector? Collector);
 
 internal static class MetricsExtensions
 {
-    public static IServiceCollection AddEdgeMetrics(this IServiceCollection services, bool enabled)
+    public static IServiceCollection AddEdgeMetrics(this IServiceCollection services, MetricsOptions options)
         => services
-            .AddSingleton(_ => new MetricsCollector(MetricsCollector.DefaultMeters))
-            .AddSingleton(sp => new MetricsSwitch(enabled ? sp.GetRequiredService<MetricsCollector>() : null));
+            .AddSingleton(_ => new MetricsCollector(MetricsCollector.Meters(options.OutboundHttp)))
+            .AddSingleton(sp => new MetricsSwitch(options.Enabled ? sp.GetRequiredService<MetricsCollector>() : null));
 
     /// <summary>
     /// Starts aggregating (so requests are counted from the first one on), plugs the live proxy

@@ -256,6 +256,22 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         Assert.Contains("Edge:Metrics:Enabled is false", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OutboundHttpMetricsOff_NoHttpClientFamilies_TheEdgesOwnSeriesRemain()
+    {
+        await using var origin = await OriginServer.StartAsync("a");
+        var config = EdgeConfigFile.Config(origin);
+        config["Edge"]!["Metrics"] = new JsonObject { ["OutboundHttp"] = false };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        Assert.Equal("a", await edge.Public.GetStringAsync("/"));
+        var scrape = await PrometheusScrape.FetchAsync(edge.Admin);
+        Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("http_client_", StringComparison.Ordinal));
+        Assert.Equal(1, scrape.Series("edge_requests_total").Sum(s => s.Value));
+        Assert.Equal("gauge", scrape.TypeOf("kestrel_active_connections"));
+    }
+
     private static string? SourceOf(JsonElement line)
         => line.GetProperty("Properties").TryGetProperty("SourceContext", out var source) ? source.GetString() : null;
 
