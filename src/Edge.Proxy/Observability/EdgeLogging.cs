@@ -67,8 +67,9 @@ public sealed class EdgeLogging : IDisposable
     public void Apply(LoggingOptions options)
     {
         _level.MinimumLevel = ParseLevel(options.Level);
-        _framework.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : LogEventLevel.Warning;
-        _hosting.MinimumLevel = _level.MinimumLevel <= LogEventLevel.Debug ? _level.MinimumLevel : Off;
+        var debugging = _level.MinimumLevel <= LogEventLevel.Debug;
+        _framework.MinimumLevel = debugging ? _level.MinimumLevel : LogEventLevel.Warning;
+        _hosting.MinimumLevel = debugging ? _level.MinimumLevel : Off;
         _repeated.Apply(options.ErrorLogBurst, options.ErrorLogWindow);
     }
 
