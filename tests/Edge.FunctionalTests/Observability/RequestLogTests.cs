@@ -266,6 +266,9 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         await using var edge = await EdgeProcess.StartAsync(file.Path);
 
         Assert.Equal("a", await edge.Public.GetStringAsync("/"));
+        // The request is counted as its pipeline ends, which can be just after the client has the body.
+        await Eventually.TrueAsync(async () => (await PrometheusScrape.FetchAsync(edge.Admin)).Series("edge_requests_total").Sum(s => s.Value) == 1,
+            TimeSpan.FromSeconds(5), "the request to be counted");
         var scrape = await PrometheusScrape.FetchAsync(edge.Admin);
         Assert.DoesNotContain(scrape.Samples, s => s.Name.StartsWith("http_client_", StringComparison.Ordinal));
         Assert.Equal(1, scrape.Series("edge_requests_total").Sum(s => s.Value));
