@@ -94,12 +94,14 @@ public sealed class WebSocketTests
         await using var origin = await StreamingOrigin.StartAsync();
         var config = Config(origin);
         config["Edge"]!["Resilience"] = new JsonObject { ["RequestTimeout"] = "00:00:01" };
-        config["Edge"]!["WebSockets"] = new JsonObject { ["IdleTimeout"] = "00:00:01" };
+        // Idle 2 s against a message every 250 ms: a busy test machine can stretch one 250 ms delay
+        // past a second, and the socket must not look idle for that.
+        config["Edge"]!["WebSockets"] = new JsonObject { ["IdleTimeout"] = "00:00:02" };
         using var file = new EdgeConfigFile(config);
         await using var edge = await EdgeProcess.StartAsync(file.Path);
         using var socket = await ConnectAsync(edge);
 
-        // 3 s of traffic, a message every 250 ms: three times the request timeout, never idle for 1 s.
+        // 3 s of traffic, a message every 250 ms: three times the request timeout and longer than the idle timeout, never idle for 2 s.
         var started = TimeProvider.System.GetTimestamp();
         for (var i = 0; TimeProvider.System.GetElapsedTime(started) < TimeSpan.FromSeconds(3); i++)
         {
