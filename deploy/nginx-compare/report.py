@@ -7,8 +7,8 @@ import html
 import statistics
 import sys
 
-TARGETS = ["direct", "nginx", "haproxy", "edge"]
-COLOURS = {"direct": "#9e9e9e", "nginx": "#2e7d32", "haproxy": "#1565c0", "edge": "#c62828"}
+TARGETS = ["direct", "nginx", "haproxy", "yarp", "edge"]
+COLOURS = {"direct": "#9e9e9e", "nginx": "#2e7d32", "haproxy": "#1565c0", "yarp": "#f9a825", "edge": "#c62828"}
 POINTS = {
     "h1-c16": "HTTP/1.1, 16 conns, 19 B",
     "h1-c64": "HTTP/1.1, 64 conns, 19 B",
@@ -87,9 +87,10 @@ def markdown(rows, meta, table, svg_name):
     out.append(
         f"Each point was measured {meta.get('repeats')} time{'' if meta.get('repeats') == '1' else 's'} per target, {meta.get('duration')} s each after a "
         f"{meta.get('warmup')} s warm-up of the same load; in each round the targets took turns in an order "
-        "rotated per round and per point (round r: direct, nginx, haproxy, edge, shifted by r and the point). "
+        "rotated per round and per point (round r: direct, nginx, haproxy, yarp, edge, shifted by r and the point). "
         f"Before the first round every target had a longer warm-up. The whole run took {meta.get('elapsed')} s "
-        f"({meta.get('load_elapsed')} s of it under load), the edge's publish included."
+        f"({meta.get('load_elapsed')} s of it under load), the publishes included. "
+        f"The edge started (process start to `/readyz` 200) in {meta.get('edge_startup_ms', '—')} ms."
     )
     out.append("")
     out.append("| machine | |")
@@ -133,14 +134,16 @@ def markdown(rows, meta, table, svg_name):
     out.append("Throughput above 1 is faster, latency, CPU and memory above 1 are worse than the peer.")
     out.append("")
     out.append("| point | edge/nginx req/s | edge/nginx p99 | edge/nginx CPU per req | edge/nginx peak RSS | edge/direct req/s | "
-               "haproxy/nginx req/s | haproxy/nginx p99 |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+               "haproxy/nginx req/s | haproxy/nginx p99 | yarp/nginx req/s | yarp/nginx p99 | edge/yarp req/s | edge/yarp CPU per req |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for point, label in POINTS.items():
         out.append(
             f"| {label} | {ratio(table, point, 'edge', 'nginx', 'rps')} | {ratio(table, point, 'edge', 'nginx', 'p99_ms')} | "
             f"{ratio(table, point, 'edge', 'nginx', 'cpu_ms_per_1000')} | {ratio(table, point, 'edge', 'nginx', 'peak_rss_kb')} | "
             f"{ratio(table, point, 'edge', 'direct', 'rps')} | {ratio(table, point, 'haproxy', 'nginx', 'rps')} | "
-            f"{ratio(table, point, 'haproxy', 'nginx', 'p99_ms')} |")
+            f"{ratio(table, point, 'haproxy', 'nginx', 'p99_ms')} | {ratio(table, point, 'yarp', 'nginx', 'rps')} | "
+            f"{ratio(table, point, 'yarp', 'nginx', 'p99_ms')} | {ratio(table, point, 'edge', 'yarp', 'rps')} | "
+            f"{ratio(table, point, 'edge', 'yarp', 'cpu_ms_per_1000')} |")
     out.append("")
 
     out.append("## What was compared")
@@ -156,6 +159,10 @@ def markdown(rows, meta, table, svg_name):
         "`keepalive 512`, `proxy_http_version 1.1`, `Connection \"\"`; haproxy: `nbthread 2`, `http-reuse always`. "
         "The edge and haproxy probe `/health` every 5 s (active health checks); nginx open source has only passive "
         "checks. The edge also runs its default circuit breakers and retry budget.\n"
+        "- **yarp** (`bare-yarp/`, published in Release with ReadyToRun like the edge): YARP 2.1 alone, the engine "
+        "the edge is built on: one catch-all route to the same two origins, round robin, no transforms, no limiter, "
+        "no health checks, no metrics, logging at Warning; asked for `/` and `/64k` directly. It is the floor: "
+        "what Kestrel, HttpClient and YARP's forwarder cost on this machine before any of the edge's features.\n"
         "- TLS (ECDSA P-256, self-signed) ends at the proxy, which speaks HTTP/1.1 to the origins.\n"
         f"- wrk and h2load ran {meta.get('threads')} threads; h2load {meta.get('h2')} (clients x concurrent streams)."
     )
@@ -177,7 +184,7 @@ def svg(table):
              f'<text x="{left}" y="22" font-size="15" font-weight="bold">Edge beside nginx and haproxy '
              '(medians; shared 2-core machine)</text>']
     for i, target in enumerate(TARGETS):
-        x = left + i * 110
+        x = left + i * 100
         parts.append(f'<rect x="{x}" y="34" width="12" height="12" fill="{COLOURS[target]}"/>')
         parts.append(f'<text x="{x + 16}" y="44">{target}</text>')
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The edge side by side with nginx and haproxy, on the same origins and the same load generator,
-# in one run: direct-to-origin, nginx, haproxy and the edge (edge.json, nginx.conf, haproxy.cfg,
-# origins.conf beside this script). Every point is measured REPEATS times, the targets
+# in one run: direct-to-origin, nginx, haproxy, a bare YARP app (bare-yarp/: the floor the edge is
+# built on) and the edge (edge.json, nginx.conf, haproxy.cfg, origins.conf beside this script). Every point is measured REPEATS times, the targets
 # alternating in an order that rotates per round and per point; each measurement follows a short
 # warm-up. Writes report.md, report.svg and results.tsv (medians, ratios, every run).
 #
-#   deploy/nginx-compare/run.sh                     # 3 rounds x 5 points x 4 targets, 5 s each: about 8 minutes
+#   deploy/nginx-compare/run.sh                     # 3 rounds x 5 points x 5 targets, 5 s each: about 10 minutes
 #   QUICK=1 deploy/nginx-compare/run.sh             # 1 round of 1 s runs, report in /tmp: about 1 minute after the publish
 #   DURATION=10 REPEATS=5 deploy/nginx-compare/run.sh
-#   EDGE_DIR=/path/to/published/edge QUICK=1 deploy/nginx-compare/run.sh   # skip the publish
+#   EDGE_DIR=/path/to/published/edge YARP_DIR=/path/to/published/bare-yarp QUICK=1 deploy/nginx-compare/run.sh   # skip the publishes
 #
 # Points: HTTP/1.1 (wrk) at 16, 64 and 256 connections on the 19-byte body; 64 connections on the
 # 64 KB body; HTTP/2 over TLS (h2load, 16 clients x 10 streams) with TLS ended at the proxy and
@@ -46,13 +46,13 @@ if ((${#missing[@]} > 0)); then
   echo "        (then stop the nginx service Debian may start on port 80: service nginx stop)" >&2
   exit 2
 fi
-if [[ -z ${EDGE_DIR:-} ]] && ! command -v dotnet >/dev/null; then
-  echo "run.sh: dotnet (the .NET 10 SDK) is needed to publish the edge, or set EDGE_DIR to a published edge" >&2
+if [[ -z ${EDGE_DIR:-} || -z ${YARP_DIR:-} ]] && ! command -v dotnet >/dev/null; then
+  echo "run.sh: dotnet (the .NET 10 SDK) is needed to publish the edge and bare-yarp, or set EDGE_DIR and YARP_DIR to published ones" >&2
   exit 2
 fi
 
-# origins, origin a over TLS, origins' counters; nginx, haproxy, edge: http, https, metrics/admin
-ports=(27101 27102 27103 27104 27180 27143 27191 27280 27243 27291 27380 27343 27391)
+# origins, origin a over TLS, origins' counters; nginx, haproxy, edge: http, https, metrics/admin; bare YARP: http, https
+ports=(27101 27102 27103 27104 27180 27143 27191 27280 27243 27291 27380 27343 27391 27480 27443)
 for port in "${ports[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "run.sh: 127.0.0.1:$port is already in use (a system nginx or haproxy? service nginx stop; service haproxy stop)" >&2
@@ -111,8 +111,18 @@ else
   edge_dir=$work/edge
 fi
 [[ -x $edge_dir/edge ]] || { echo "run.sh: no edge program in $edge_dir" >&2; exit 2; }
+if [[ -n ${YARP_DIR:-} ]]; then
+  yarp_dir=$YARP_DIR
+else
+  echo "== publishing bare-yarp (Release, ReadyToRun, the same YARP and runtime settings)"
+  dotnet publish "$here/bare-yarp/BareYarp.csproj" -c Release -r linux-x64 -p:SelfContained=false -p:PublishReadyToRun=true \
+    --disable-build-servers -o "$work/bare-yarp" >"$work/publish-yarp.out" 2>&1 \
+    || { cat "$work/publish-yarp.out" >&2; exit 1; }
+  yarp_dir=$work/bare-yarp
+fi
+[[ -x $yarp_dir/bare-yarp ]] || { echo "run.sh: no bare-yarp program in $yarp_dir" >&2; exit 2; }
 
-echo "== certificate, origins, nginx, haproxy, edge (work dir $work)"
+echo "== certificate, origins, nginx, haproxy, bare YARP, edge (work dir $work)"
 mkdir -p "$work/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost \
   -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" 2>/dev/null
@@ -132,18 +142,26 @@ start nginx nginx -p "$work/nginx/" -c "$work/nginx/nginx.conf" -e "$work/nginx/
 wait_for nginx http://127.0.0.1:27180/backend/health
 start haproxy env COMPARE_TMP="$work" haproxy -db -f "$here/haproxy.cfg"
 wait_for haproxy http://127.0.0.1:27280/backend/health
+edge_started=$(date +%s%N)
 start edge env Edge__Listeners__Public="http://127.0.0.1:27380;https://127.0.0.1:27343" \
   Edge__Tls__Certificates__bench__CertificatePath="$work/tls/cert.pem" \
   Edge__Tls__Certificates__bench__KeyPath="$work/tls/key.pem" \
   DOTNET_CLI_TELEMETRY_OPTOUT=1 "$edge_dir/edge" --config "$here/edge.json"
 wait_for edge http://127.0.0.1:27391/readyz
+edge_startup_ms=$((($(date +%s%N) - edge_started) / 1000000))
+# Bare YARP: one catch-all route to the same two origins, round robin, nothing else; so it is
+# asked for / and /64k, not /backend/... (no prefix to strip). Same certificate, h2 by ALPN.
+start yarp env Kestrel__Endpoints__Http__Url=http://127.0.0.1:27480 Kestrel__Endpoints__Https__Url=https://127.0.0.1:27443 \
+  Kestrel__Endpoints__Https__Certificate__Path="$work/tls/cert.pem" Kestrel__Endpoints__Https__Certificate__KeyPath="$work/tls/key.pem" \
+  DOTNET_CLI_TELEMETRY_OPTOUT=1 "$yarp_dir/bare-yarp" http://127.0.0.1:27101/ http://127.0.0.1:27102/
+wait_for yarp http://127.0.0.1:27480/health
 
-targets=(direct nginx haproxy edge)
+targets=(direct nginx haproxy yarp edge)
 declare -A h1=([direct]=http://127.0.0.1:27101 [nginx]=http://127.0.0.1:27180/backend
-  [haproxy]=http://127.0.0.1:27280/backend [edge]=http://127.0.0.1:27380/backend)
+  [haproxy]=http://127.0.0.1:27280/backend [yarp]=http://127.0.0.1:27480 [edge]=http://127.0.0.1:27380/backend)
 declare -A h2=([direct]=https://127.0.0.1:27103 [nginx]=https://127.0.0.1:27143/backend
-  [haproxy]=https://127.0.0.1:27243/backend [edge]=https://127.0.0.1:27343/backend)
-declare -A process=([direct]='' [nginx]=nginx [haproxy]=haproxy [edge]=edge) # whose CPU and memory count
+  [haproxy]=https://127.0.0.1:27243/backend [yarp]=https://127.0.0.1:27443 [edge]=https://127.0.0.1:27343/backend)
+declare -A process=([direct]='' [nginx]=nginx [haproxy]=haproxy [yarp]=yarp [edge]=edge) # whose CPU and memory count
 
 echo "== checking every target answers the same bodies"
 for target in "${targets[@]}"; do
@@ -277,6 +295,7 @@ cp "$work/results.tsv" "$OUT/results.tsv"
   echo "threads=$THREADS"
   echo "h2=$H2_CLIENTS x $H2_STREAMS"
   echo "peak_reset=$peak_reset"
+  echo "edge_startup_ms=$edge_startup_ms"
   echo "elapsed=$((end_time - start_time))"
   echo "load_elapsed=$((end_time - load_start))"
 } >"$work/meta.txt"

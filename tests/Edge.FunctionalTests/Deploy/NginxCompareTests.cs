@@ -126,6 +126,7 @@ public sealed class NginxCompareTests : IDisposable
             lines.Add($"{round}\th1-c64\tdirect\t{40000 + round}\t0.5\t2.0\t200000\t0\tNA\tNA\t64");
             lines.Add($"{round}\th1-c64\tnginx\t{20000 + round}\t1.0\t4.0\t100000\t0\t30.00\t32000\t2");
             lines.Add($"{round}\th1-c64\thaproxy\t{22000 + round}\t1.0\t5.0\t110000\t0\t28.00\t24000\t2");
+            lines.Add($"{round}\th1-c64\tyarp\t{15000 + round}\t1.5\t6.0\t75000\t0\t50.00\t100000\t2");
             lines.Add($"{round}\th1-c64\tedge\t{10000 + round}\t2.0\t8.0\t50000\t0\t90.00\t160000\t2");
         }
 
@@ -140,11 +141,12 @@ public sealed class NginxCompareTests : IDisposable
         Assert.True(exitCode == 0, $"report.py exited {exitCode}:\n{output}");
         var markdown = await File.ReadAllTextAsync(report);
         Assert.Contains("| HTTP/1.1, 64 conns, 19 B | edge | 10,002 | 2.00 | 8.00 | 90.0 | 156.2 | 2 | 0 |", markdown, StringComparison.Ordinal);
-        Assert.Contains("| HTTP/1.1, 64 conns, 19 B | 0.50 | 2.00 | 3.00 | 5.00 | 0.25 | 1.10 | 1.25 |", markdown, StringComparison.Ordinal);
+        Assert.Contains("| HTTP/1.1, 64 conns, 19 B | 0.50 | 2.00 | 3.00 | 5.00 | 0.25 | 1.10 | 1.25 | 0.75 | 1.50 | 0.67 | 1.80 |", markdown, StringComparison.Ordinal);
         Assert.Contains("shared 2-core machine", markdown, StringComparison.Ordinal);
         var svg = await File.ReadAllTextAsync(chart);
         Assert.StartsWith("<svg ", svg, StringComparison.Ordinal);
-        Assert.Equal(8, svg.Split("<rect x=", StringSplitOptions.None).Length - 1 - 4); // 4 legend swatches, 8 bars (4 targets x 2 panels)
+        Assert.Contains("| HTTP/1.1, 64 conns, 19 B | yarp | 15,002 | 1.50 | 6.00 | 50.0 | 97.7 | 2 | 0 |", markdown, StringComparison.Ordinal);
+        Assert.Equal(10, svg.Split("<rect x=", StringSplitOptions.None).Length - 1 - 5); // 5 legend swatches, 10 bars (5 targets x 2 panels)
     }
 
     /// <summary>A self-signed certificate as run.sh makes it: tls/cert.pem, tls/key.pem and tls/bundle.pem (haproxy's, both in one).</summary>
