@@ -45,6 +45,11 @@ internal static class EdgeRules
 
         RequestLogs(edge.Logging, errors);
         Tracing(edge.Tracing, errors);
+        if (edge.Metrics is { OutboundHttp: false, OutboundHttpGauges: true })
+        {
+            errors.Add(new ConfigError("Edge:Metrics:OutboundHttpGauges",
+                "Edge:Metrics:OutboundHttpGauges is true but Edge:Metrics:OutboundHttp is false, so there is no outbound HTTP meter to take the gauges from. Set OutboundHttp to true, or remove OutboundHttpGauges."));
+        }
     }
 
     private static void RequestLogs(LoggingOptions logging, List<ConfigError> errors)

@@ -23,6 +23,17 @@ internal sealed class MetricsCollector : IDisposable
     public static IReadOnlyList<string> Meters(bool outboundHttp)
         => outboundHttp ? DefaultMeters : [.. DefaultMeters.Where(m => m != OutboundHttpMeter)];
 
+    /// <summary>
+    /// System.Net.Http's gauges that move on every request: a request in flight, and a pooled
+    /// connection going active and idle again. Not exported unless Edge:Metrics:OutboundHttpGauges
+    /// asks; dropped, the client does not record them at all (docs/performance.md).
+    /// </summary>
+    public static readonly IReadOnlySet<string> PerRequestGauges = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "http.client.active_requests",
+        "http.client.open_connections",
+    };
+
     // .NET publishes these as observable counters, but they go down as well as up (the semantic
     // conventions make them UpDownCounters); exported as counters, rate() would read every drop as a reset.
     private static readonly HashSet<string> GaugesPublishedAsCounters = new(StringComparer.Ordinal)
@@ -36,12 +47,20 @@ internal sealed class MetricsCollector : IDisposable
     private readonly BaseExportingMetricReader _reader;
     private readonly MeterProvider _provider;
 
-    public MetricsCollector(IEnumerable<string> meters)
+    /// <param name="meters">The meters to export.</param>
+    /// <param name="dropped">Instruments of those meters not to export. Nothing then listens to them, so they record nothing.</param>
+    public MetricsCollector(IEnumerable<string> meters, IReadOnlySet<string>? dropped = null)
     {
         _reader = new BaseExportingMetricReader(_exporter);
-        _provider = Sdk.CreateMeterProviderBuilder()
+        var builder = Sdk.CreateMeterProviderBuilder()
             .AddMeter([.. meters])
-            .SetExemplarFilter(ExemplarFilterType.AlwaysOff)
+            .SetExemplarFilter(ExemplarFilterType.AlwaysOff);
+        if (dropped is { Count: > 0 })
+        {
+            builder.AddView(instrument => dropped.Contains(instrument.Name) ? MetricStreamConfiguration.Drop : null);
+        }
+
+        _provider = builder
             .AddReader(_reader)
             .Build();
     }

@@ -15,7 +15,7 @@ internal static class MetricsExtensions
 {
     public static IServiceCollection AddEdgeMetrics(this IServiceCollection services, MetricsOptions options)
         => services
-            .AddSingleton(_ => new MetricsCollector(MetricsCollector.Meters(options.OutboundHttp)))
+            .AddSingleton(_ => new MetricsCollector(MetricsCollector.Meters(options.OutboundHttp), options.OutboundHttpGauges ? null : MetricsCollector.PerRequestGauges))
             .AddSingleton(sp => new MetricsSwitch(options.Enabled ? sp.GetRequiredService<MetricsCollector>() : null));
 
     /// <summary>

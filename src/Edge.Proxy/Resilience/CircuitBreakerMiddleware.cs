@@ -9,17 +9,19 @@ namespace Edge.Proxy.Resilience;
 /// <summary>Runs the forwarding of one attempt through the chosen destination's circuit breaker.</summary>
 internal sealed class CircuitBreakerMiddleware(RequestDelegate next, ResilienceRegistry registry)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Not async where it need not be: with breakers off, a request pays for no state machine here.
+    public Task InvokeAsync(HttpContext context)
     {
         var proxy = context.GetReverseProxyFeature();
         var cluster = registry.Find(proxy.Cluster.Config.ClusterId);
-        if (cluster is not { BreakersEnabled: true } || proxy.AvailableDestinations.Count == 0
-            || cluster.Breaker(proxy.AvailableDestinations[0].DestinationId) is not { } breaker)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+        return cluster is not { BreakersEnabled: true } || proxy.AvailableDestinations.Count == 0
+            || cluster.Breaker(proxy.AvailableDestinations[0].DestinationId) is not { } breaker
+            ? next(context)
+            : ThroughBreakerAsync(context, cluster, breaker);
+    }
 
+    private async Task ThroughBreakerAsync(HttpContext context, ClusterResilience cluster, DestinationBreaker breaker)
+    {
         // No token: the forwarding inside watches the request itself, and Polly need not link to it.
         var resilienceContext = ResilienceContextPool.Shared.Get(CancellationToken.None);
         try

@@ -43,6 +43,7 @@ public sealed class ObservabilityRulesTests
     [InlineData("""{ "Tracing": { "SamplingRatio": 2 } }""", "Edge:Tracing:SamplingRatio is 2")]
     [InlineData("""{ "Tracing": { "ServiceName": " " } }""", "Edge:Tracing:ServiceName is empty")]
     [InlineData("""{ "Tracing": { "OtlpEndpont": "http://x" } }""", "Did you mean 'OtlpEndpoint'?")]
+    [InlineData("""{ "Metrics": { "OutboundHttp": false, "OutboundHttpGauges": true } }""", "Edge:Metrics:OutboundHttpGauges is true but Edge:Metrics:OutboundHttp is false")]
     public async Task BadSettings_AreRefused_WithAMessageThatSaysHowToFixThem(string edge, string expected)
         => TestConfig.AssertError(await TestConfig.LoadWithAsync($$"""{ "Edge": {{edge}} }"""), expected);
 }

@@ -275,6 +275,26 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         Assert.Equal("gauge", scrape.TypeOf("kestrel_active_connections"));
     }
 
+    [Fact]
+    public async Task OutboundHttpGaugesOn_OpenConnectionsAndActiveRequestsExported_ByOrigin()
+    {
+        await using var origin = await OriginServer.StartAsync("a");
+        var config = EdgeConfigFile.Config(origin);
+        config["Edge"]!["Metrics"] = new JsonObject { ["OutboundHttpGauges"] = true };
+        using var file = new EdgeConfigFile(config);
+        await using var edge = await EdgeProcess.StartAsync(file.Path);
+
+        Assert.Equal("a", await edge.Public.GetStringAsync("/"));
+        await Eventually.TrueAsync(async () => (await PrometheusScrape.FetchAsync(edge.Admin)).Series("http_client_open_connections").Any(),
+            TimeSpan.FromSeconds(5), "the pooled connection to the origin to be exported");
+        var scrape = await PrometheusScrape.FetchAsync(edge.Admin);
+        Assert.Equal("gauge", scrape.TypeOf("http_client_open_connections"));
+        Assert.Equal("gauge", scrape.TypeOf("http_client_active_requests"));
+        // One connection to the origin, idle again once the request is done.
+        var port = origin.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(1, scrape.Series("http_client_open_connections").Where(s => s.Labels.GetValueOrDefault("server_port") == port).Sum(s => s.Value));
+    }
+
     private static string? SourceOf(JsonElement line)
         => line.GetProperty("Properties").TryGetProperty("SourceContext", out var source) ? source.GetString() : null;
 
