@@ -8,6 +8,14 @@
 #   load-tests/feature-overhead.sh            # resilience: 5 blocks x 6 paired runs of 3 s (about 6 minutes)
 #   FEATURE=observability BLOCKS=8 RUNS=6 DURATION=3 WARMUP=15 CONNECTIONS=64 load-tests/feature-overhead.sh
 #
+#   PAIR=1 FEATURE=observability load-tests/feature-overhead.sh   # both edges under load at once (below)
+#
+# PAIR=1: instead of taking turns, both edges are loaded at the same time, each by its own wrk
+# (half the connections and threads each), on the same core. Every drift of a shared machine's
+# speed then hits both alike within the same seconds, which taking turns cannot promise on a
+# machine whose speed moves by 2x from minute to minute. The two share the core, so what a
+# run compares is CPU per request (the throughput of a CPU-bound edge is its inverse).
+#
 # Needs: wrk and nginx (Debian packages `wrk`, `nginx-light`); nginx serves the origins.
 # On a machine with 2 or more cores the edge gets core 0 to itself and wrk and nginx share the
 # rest (taskset), so the two configurations compete for the same, steadier CPU.
@@ -147,18 +155,42 @@ measure() { # $1 = on|off; prints "requests/second cpu-ms-per-1000-requests"
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+measure_pair() { # both at once; prints "off-rps off-cpu on-rps on-cpu" (cpu in ms per 1000 requests)
+  local b_off b_on a_off a_on out_off=$work/wrk-off.txt out_on=$work/wrk-on.txt half=$((CONNECTIONS / 2)) threads=$(( THREADS > 1 ? THREADS / 2 : 1 ))
+  b_off=$(cpu_ticks "${pid[off]}") b_on=$(cpu_ticks "${pid[on]}")
+  "${LOAD_CPU[@]}" wrk -t"$threads" -c"$half" -d"${DURATION}s" "http://127.0.0.1:${port[off]}/" >"$out_off" &
+  local w1=$!
+  "${LOAD_CPU[@]}" wrk -t"$threads" -c"$half" -d"${DURATION}s" "http://127.0.0.1:${port[on]}/" >"$out_on" &
+  local w2=$!
+  wait "$w1" "$w2"
+  a_off=$(cpu_ticks "${pid[off]}") a_on=$(cpu_ticks "${pid[on]}")
+  for mode in off on; do
+    local ticks out
+    if [[ $mode == off ]]; then ticks=$((a_off - b_off)) out=$out_off; else ticks=$((a_on - b_on)) out=$out_on; fi
+    awk -v ticks="$ticks" -v hz="$(getconf CLK_TCK)" '
+      / requests in / { n = $1 } /Requests\/sec/ { rps = $2 }
+      END { printf "%s %.1f ", rps, ticks / hz * 1000 * 1000 / n }' "$out"
+  done
+  echo
+}
+
 BLOCKS=${BLOCKS:-5}
 on=() off=() on_cpu=() off_cpu=() ratios=() cpu_ratios=()
 for block in $(seq 1 "$BLOCKS"); do
   start_edges
   block_ratios=()
   for run in $(seq 1 "$RUNS"); do
-    # Alternate which goes first, so neither always runs on the fresher side of a drift.
-    order=(off on); (( run % 2 == 0 )) && order=(on off)
-    for mode in "${order[@]}"; do
-      read -r rps cpu < <(measure "$mode")
-      if [[ $mode == on ]]; then on+=("$rps"); on_cpu+=("$cpu"); else off+=("$rps"); off_cpu+=("$cpu"); fi
-    done
+    if [[ ${PAIR:-0} == 1 ]]; then
+      read -r rps cpu rps2 cpu2 < <(measure_pair)
+      off+=("$rps") off_cpu+=("$cpu") on+=("$rps2") on_cpu+=("$cpu2")
+    else
+      # Alternate which goes first, so neither always runs on the fresher side of a drift.
+      order=(off on); (( run % 2 == 0 )) && order=(on off)
+      for mode in "${order[@]}"; do
+        read -r rps cpu < <(measure "$mode")
+        if [[ $mode == on ]]; then on+=("$rps"); on_cpu+=("$cpu"); else off+=("$rps"); off_cpu+=("$cpu"); fi
+      done
+    fi
     ratios+=("$(awk -v a="${on[-1]}" -v b="${off[-1]}" 'BEGIN { printf "%.4f", a / b }')")
     cpu_ratios+=("$(awk -v a="${on_cpu[-1]}" -v b="${off_cpu[-1]}" 'BEGIN { printf "%.4f", a / b }')")
     block_ratios+=("${ratios[-1]}")
@@ -176,4 +208,9 @@ echo "median throughput: off $m_off req/s, on $m_on req/s"
 echo "median edge CPU per 1000 requests: off $c_off ms, on $c_on ms"
 echo "median of paired ratios (each run's on against the off run beside it):"
 echo "  throughput on/off $(printf '%s\n' "${ratios[@]}" | median), CPU per request on/off $(printf '%s\n' "${cpu_ratios[@]}" | median)"
-echo "(wrk -t$THREADS -c$CONNECTIONS, $BLOCKS blocks of fresh edges x $RUNS paired ${DURATION}s runs after ${WARMUP:-15}s warm-up, alternating)"
+if [[ ${PAIR:-0} == 1 ]]; then
+  echo "(both edges loaded at once on one core, each by wrk -t$(( THREADS > 1 ? THREADS / 2 : 1 )) -c$((CONNECTIONS / 2)); $BLOCKS blocks of fresh edges x $RUNS ${DURATION}s runs after ${WARMUP:-15}s warm-up;"
+  echo " they share the core, so read CPU per request: a CPU-bound edge's throughput is its inverse, 1 / on/off)"
+else
+  echo "(wrk -t$THREADS -c$CONNECTIONS, $BLOCKS blocks of fresh edges x $RUNS paired ${DURATION}s runs after ${WARMUP:-15}s warm-up, alternating)"
+fi
