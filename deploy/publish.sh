@@ -6,7 +6,8 @@
 #   deploy/publish.sh publish OUT_DIR    publish into OUT_DIR (after a restore)
 #   deploy/publish.sh OUT_DIR            both
 #
-# EDGE_RID picks the runtime (default linux-x64; linux-arm64 for arm64 hosts).
+# EDGE_RID picks the runtime (default linux-x64; linux-arm64 for arm64 hosts). EDGE_PROJECT publishes
+# another project the same way (deploy/nginx-compare/run.sh: its bare YARP baseline).
 #
 # Framework-dependent (the image's ASP.NET Core runtime runs it), ReadyToRun (ahead-of-time
 # compiled, so the edge and every `edge healthcheck` start faster): that needs the runtime packs
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rid=${EDGE_RID:-linux-x64}
-project=src/Edge.Proxy/Edge.Proxy.csproj
+project=${EDGE_PROJECT:-src/Edge.Proxy/Edge.Proxy.csproj}
 # The properties restore and publish must agree on (the runtime-specific assets and packs).
 props=(-r "$rid" -p:SelfContained=false -p:PublishReadyToRun=true)
 

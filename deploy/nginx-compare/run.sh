@@ -115,8 +115,7 @@ if [[ -n ${YARP_DIR:-} ]]; then
   yarp_dir=$YARP_DIR
 else
   echo "== publishing bare-yarp (Release, ReadyToRun, the same YARP and runtime settings)"
-  dotnet publish "$here/bare-yarp/BareYarp.csproj" -c Release -r linux-x64 -p:SelfContained=false -p:PublishReadyToRun=true \
-    --disable-build-servers -o "$work/bare-yarp" >"$work/publish-yarp.out" 2>&1 \
+  EDGE_PROJECT="$here/bare-yarp/BareYarp.csproj" bash deploy/publish.sh "$work/bare-yarp" >"$work/publish-yarp.out" 2>&1 \
     || { cat "$work/publish-yarp.out" >&2; exit 1; }
   yarp_dir=$work/bare-yarp
 fi
