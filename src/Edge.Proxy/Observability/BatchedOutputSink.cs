@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Serilog.Core;
 using Serilog.Events;
@@ -23,6 +24,9 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
     [ThreadStatic]
     private static StringWriter? t_writer;
 
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_bytes;
+
     private readonly ITextFormatter _formatter;
     private readonly Stream _output;
     private readonly Lock _gate = new();
@@ -46,46 +50,56 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
 
     public void Emit(LogEvent logEvent)
     {
-        var writer = t_writer ??= new StringWriter(new StringBuilder(512), System.Globalization.CultureInfo.InvariantCulture);
-        var text = writer.GetStringBuilder().Clear();
-        _formatter.Format(logEvent, writer);
-        var wake = false;
+        // A line is UTF-8 before the lock is taken: JSON lines are written as UTF-8 to begin
+        // with, others are formatted as text and transcoded here.
+        var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
+        bytes.ResetWrittenCount();
+        if (_formatter is not EdgeJsonFormatter || !EdgeJsonFormatter.TryFormat(logEvent, bytes))
+        {
+            var writer = t_writer ??= new StringWriter(new StringBuilder(512), System.Globalization.CultureInfo.InvariantCulture);
+            var text = writer.GetStringBuilder().Clear();
+            _formatter.Format(logEvent, writer);
+            foreach (var chunk in text.GetChunks())
+            {
+                var span = bytes.GetSpan(Encoding.UTF8.GetMaxByteCount(chunk.Length));
+                bytes.Advance(Encoding.UTF8.GetBytes(chunk.Span, span));
+            }
+
+            if (text.Capacity > MaxLineBuffer)
+            {
+                t_writer = null;
+            }
+        }
+
+        Append(bytes.WrittenSpan);
+        if (bytes.Capacity > MaxLineBuffer)
+        {
+            // One huge line (an exception with a deep stack) does not keep its buffer alive per thread.
+            t_bytes = null;
+        }
+    }
+
+    private const int MaxLineBuffer = 64 * 1024;
+
+    private void Append(ReadOnlySpan<byte> line)
+    {
+        bool wake;
         lock (_gate)
         {
-            var length = Encoding.UTF8.GetMaxByteCount(text.Length);
-            if (_pending.Length + length > MaxPendingBytes)
+            if (_pending.Length + line.Length > MaxPendingBytes)
             {
                 _dropped++;
                 return;
             }
 
             wake = _pending.Length == 0;
-            foreach (var chunk in text.GetChunks())
-            {
-                Write(_pending, chunk.Span);
-            }
+            _pending.Write(line);
         }
 
         if (wake)
         {
             _wake.Set();
         }
-
-        if (text.Capacity > 64 * 1024)
-        {
-            // One huge line (an exception with a deep stack) does not keep its buffer alive per thread.
-            t_writer = null;
-        }
-    }
-
-    private static void Write(MemoryStream stream, ReadOnlySpan<char> chars)
-    {
-        var start = (int)stream.Length;
-        var room = Encoding.UTF8.GetMaxByteCount(chars.Length);
-        stream.SetLength(start + room);
-        var written = Encoding.UTF8.GetBytes(chars, stream.GetBuffer().AsSpan(start, room));
-        stream.SetLength(start + written);
-        stream.Position = stream.Length;
     }
 
     private void Run()

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Json;
@@ -8,92 +11,114 @@ namespace Edge.Proxy.Observability;
 
 /// <summary>
 /// The JSON line of Serilog's <see cref="JsonFormatter"/> with its rendered message (Timestamp,
-/// Level, MessageTemplate, RenderedMessage, TraceId, SpanId, Properties), written without the
-/// intermediate strings and the per-value dispatch for the events that make up nearly all of a
-/// busy edge's output: one per request, whose properties are plain strings and numbers and whose
-/// template has no formats or alignment. Any other event (structured values, formats, an
+/// Level, MessageTemplate, RenderedMessage, TraceId, SpanId, Properties), written straight as
+/// UTF-8 for the events that make up nearly all of a busy edge's output: one per request, whose
+/// properties are plain strings and numbers and whose template has no formats or alignment. A
+/// template's escaped text is worked out once. Any other event (structured values, formats, an
 /// exception) goes to <see cref="JsonFormatter"/> itself, so both paths print the same JSON.
 /// </summary>
 internal sealed class EdgeJsonFormatter : ITextFormatter
 {
+    private static readonly SearchValues<char> NeedsEscape = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 32).Select(c => (char)c)) + "\"\\");
+
+    private static readonly ConditionalWeakTable<MessageTemplate, Template> Templates = [];
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
     private readonly JsonFormatter _fallback = new(renderMessage: true);
 
     public void Format(LogEvent logEvent, TextWriter output)
     {
-        if (!IsSimple(logEvent))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        if (TryFormat(logEvent, buffer))
+        {
+            output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        }
+        else
         {
             _fallback.Format(logEvent, output);
-            return;
+        }
+    }
+
+    /// <summary>
+    /// Appends the event's JSON line as UTF-8, if it is one the fast path takes
+    /// (<see cref="IsSimple"/>); otherwise writes nothing and returns false.
+    /// </summary>
+    public static bool TryFormat(LogEvent logEvent, IBufferWriter<byte> output)
+    {
+        var template = Templates.GetValue(logEvent.MessageTemplate, static t => new Template(t));
+        if (!template.Simple || !IsSimpleValues(logEvent))
+        {
+            return false;
         }
 
-        Span<char> scratch = stackalloc char[64];
-        output.Write("{\"Timestamp\":\"");
-        logEvent.Timestamp.TryFormat(scratch, out var written, "o", CultureInfo.InvariantCulture);
-        output.Write(scratch[..written]);
-        output.Write("\",\"Level\":\"");
-        output.Write(LevelName(logEvent.Level));
-        output.Write("\",\"MessageTemplate\":\"");
-        WriteEscaped(logEvent.MessageTemplate.Text, output);
-        output.Write("\",\"RenderedMessage\":\"");
-        foreach (var token in logEvent.MessageTemplate.Tokens)
+        var w = new Utf8(output);
+        w.Raw("{\"Timestamp\":\""u8);
+        w.Formatted(logEvent.Timestamp, "o");
+        w.Raw("\",\"Level\":\""u8);
+        w.Raw(LevelName(logEvent.Level));
+        w.Raw("\",\"MessageTemplate\":\""u8);
+        w.Raw(template.EscapedText);
+        w.Raw("\",\"RenderedMessage\":\""u8);
+        foreach (var part in template.Parts)
         {
-            if (token is TextToken text)
+            if (part.Text is { } text)
             {
-                WriteEscaped(text.Text, output);
+                w.Raw(text);
             }
-            else if (logEvent.Properties.TryGetValue(((PropertyToken)token).PropertyName, out var value))
+            else if (logEvent.Properties.TryGetValue(part.Property!, out var value))
             {
-                WriteRendered(((ScalarValue)value).Value, output, scratch);
+                WriteRendered(((ScalarValue)value).Value, ref w);
             }
             else
             {
-                // Serilog renders a missing property as the token itself.
-                WriteEscaped(token.ToString() ?? string.Empty, output);
+                w.Raw(part.Missing!);
             }
         }
 
-        output.Write('"');
+        w.Raw("\""u8);
         if (logEvent.TraceId is { } traceId)
         {
-            output.Write(",\"TraceId\":\"");
-            output.Write(traceId.ToHexString());
-            output.Write('"');
+            w.Raw(",\"TraceId\":\""u8);
+            w.Raw(traceId.ToHexString());
+            w.Raw("\""u8);
         }
 
         if (logEvent.SpanId is { } spanId)
         {
-            output.Write(",\"SpanId\":\"");
-            output.Write(spanId.ToHexString());
-            output.Write('"');
+            w.Raw(",\"SpanId\":\""u8);
+            w.Raw(spanId.ToHexString());
+            w.Raw("\""u8);
         }
 
         if (logEvent.Properties.Count != 0)
         {
-            output.Write(",\"Properties\":{");
+            w.Raw(",\"Properties\":{"u8);
             var first = true;
             foreach (var (name, value) in logEvent.Properties)
             {
-                if (!first)
-                {
-                    output.Write(',');
-                }
-
+                w.Raw(first ? "\""u8 : ",\""u8);
                 first = false;
-                output.Write('"');
-                WriteEscaped(name, output);
-                output.Write("\":");
-                WriteJson(((ScalarValue)value).Value, output, scratch);
+                w.Escaped(name);
+                w.Raw("\":"u8);
+                WriteJson(((ScalarValue)value).Value, ref w);
             }
 
-            output.Write('}');
+            w.Raw("}"u8);
         }
 
-        output.Write('}');
-        output.Write('\n');
+        w.Raw("}\n"u8);
+        return true;
     }
 
     /// <summary>No exception, plain scalar values only, and property tokens without format or alignment.</summary>
     internal static bool IsSimple(LogEvent logEvent)
+        => Templates.GetValue(logEvent.MessageTemplate, static t => new Template(t)).Simple && IsSimpleValues(logEvent);
+
+    private static bool IsSimpleValues(LogEvent logEvent)
     {
         if (logEvent.Exception is not null)
         {
@@ -108,147 +133,210 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
             }
         }
 
-        foreach (var token in logEvent.MessageTemplate.Tokens)
-        {
-            if (token is PropertyToken { Format: not null } or PropertyToken { Alignment: not null })
-            {
-                return false;
-            }
-        }
-
         return true;
     }
 
-    private static string LevelName(LogEventLevel level) => level switch
+    private static ReadOnlySpan<byte> LevelName(LogEventLevel level) => level switch
     {
-        LogEventLevel.Verbose => "Verbose",
-        LogEventLevel.Debug => "Debug",
-        LogEventLevel.Information => "Information",
-        LogEventLevel.Warning => "Warning",
-        LogEventLevel.Error => "Error",
-        _ => "Fatal",
+        LogEventLevel.Verbose => "Verbose"u8,
+        LogEventLevel.Debug => "Debug"u8,
+        LogEventLevel.Information => "Information"u8,
+        LogEventLevel.Warning => "Warning"u8,
+        LogEventLevel.Error => "Error"u8,
+        _ => "Fatal"u8,
     };
 
     /// <summary>A value as JSON: strings quoted and escaped, numbers in invariant round-trip form.</summary>
-    private static void WriteJson(object? value, TextWriter output, Span<char> scratch)
+    private static void WriteJson(object? value, ref Utf8 w)
     {
         switch (value)
         {
             case null:
-                output.Write("null");
+                w.Raw("null"u8);
                 break;
             case string text:
-                output.Write('"');
-                WriteEscaped(text, output);
-                output.Write('"');
+                w.Raw("\""u8);
+                w.Escaped(text);
+                w.Raw("\""u8);
                 break;
             case bool flag:
-                output.Write(flag ? "true" : "false");
+                w.Raw(flag ? "true"u8 : "false"u8);
                 break;
             default:
-                WriteNumber(value, output, scratch);
+                WriteNumber(value, ref w);
                 break;
         }
     }
 
     /// <summary>A value as Serilog renders it inside a message (strings in quotes), then escaped for JSON.</summary>
-    private static void WriteRendered(object? value, TextWriter output, Span<char> scratch)
+    private static void WriteRendered(object? value, ref Utf8 w)
     {
         switch (value)
         {
             case null:
-                output.Write("null");
+                w.Raw("null"u8);
                 break;
             case string text:
                 // Serilog quotes a string property and escapes its quotes; JSON then escapes both.
-                output.Write("\\\"");
-                WriteEscaped(text, output, quoteEscaped: true);
-                output.Write("\\\"");
+                w.Raw("\\\""u8);
+                w.Escaped(text, quoteEscaped: true);
+                w.Raw("\\\""u8);
                 break;
             case bool flag:
-                output.Write(flag ? "True" : "False");
+                w.Raw(flag ? "True"u8 : "False"u8);
                 break;
             case double number when !double.IsFinite(number):
-                output.Write(Convert.ToString(number, CultureInfo.InvariantCulture));
+                w.Escaped(Convert.ToString(number, CultureInfo.InvariantCulture));
                 break;
             default:
-                WriteNumber(value, output, scratch);
+                WriteNumber(value, ref w);
                 break;
         }
     }
 
-    private static void WriteNumber(object value, TextWriter output, Span<char> scratch)
+    private static void WriteNumber(object value, ref Utf8 w)
     {
-        var ok = value switch
+        switch (value)
         {
-            int number => number.TryFormat(scratch, out var n, default, CultureInfo.InvariantCulture) ? n : -1,
-            long number => number.TryFormat(scratch, out var n, default, CultureInfo.InvariantCulture) ? n : -1,
-            double number when double.IsFinite(number) => number.TryFormat(scratch, out var n, "R", CultureInfo.InvariantCulture) ? n : -1,
-            double number => -2,
-            _ => -1,
-        };
-        if (ok >= 0)
-        {
-            output.Write(scratch[..ok]);
-        }
-        else
-        {
-            // NaN and infinities are no JSON numbers; Serilog writes them as strings.
-            output.Write('"');
-            output.Write(Convert.ToString(value, CultureInfo.InvariantCulture));
-            output.Write('"');
+            case int number:
+                w.Formatted(number, default);
+                break;
+            case long number:
+                w.Formatted(number, default);
+                break;
+            case double number when double.IsFinite(number):
+                w.Formatted(number, "R");
+                break;
+            default:
+                // NaN and infinities are no JSON numbers; Serilog writes them as strings.
+                w.Raw("\""u8);
+                w.Escaped(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+                w.Raw("\""u8);
+                break;
         }
     }
 
-    /// <summary>
-    /// JSON string escaping: quote, backslash and control characters. With
-    /// <paramref name="quoteEscaped"/> a quote is first escaped as Serilog's message rendering
-    /// does (<c>\"</c>), and that is then escaped for JSON (<c>\\\"</c>).
-    /// </summary>
-    internal static void WriteEscaped(string text, TextWriter output, bool quoteEscaped = false)
+    /// <summary>JSON string escaping of <paramref name="text"/> into UTF-8 (see <see cref="Utf8.Escaped"/>).</summary>
+    internal static byte[] EscapedUtf8(string text, bool quoteEscaped = false)
     {
-        var span = text.AsSpan();
-        var clean = 0;
-        for (var i = 0; i < span.Length; i++)
+        var buffer = new ArrayBufferWriter<byte>(text.Length + 16);
+        var w = new Utf8(buffer);
+        w.Escaped(text, quoteEscaped);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>A template's JSON-escaped text and its message parts, worked out once per template.</summary>
+    private sealed class Template
+    {
+        public Template(MessageTemplate template)
         {
-            var c = span[i];
-            if (c >= ' ' && c != '"' && c != '\\')
+            EscapedText = EscapedUtf8(template.Text);
+            var parts = new List<Part>();
+            foreach (var token in template.Tokens)
             {
-                continue;
+                if (token is TextToken text)
+                {
+                    parts.Add(new Part(EscapedUtf8(text.Text), null, null));
+                }
+                else
+                {
+                    var property = (PropertyToken)token;
+                    Simple &= property.Format is null && property.Alignment is null;
+                    // Serilog renders a missing property as the token itself.
+                    parts.Add(new Part(null, property.PropertyName, EscapedUtf8(property.ToString())));
+                }
             }
 
-            output.Write(span[clean..i]);
-            clean = i + 1;
-            switch (c)
-            {
-                case '"':
-                    output.Write(quoteEscaped ? "\\\\\\\"" : "\\\"");
-                    break;
-                case '\\':
-                    output.Write("\\\\");
-                    break;
-                case '\n':
-                    output.Write("\\n");
-                    break;
-                case '\r':
-                    output.Write("\\r");
-                    break;
-                case '\t':
-                    output.Write("\\t");
-                    break;
-                case '\f':
-                    output.Write("\\f");
-                    break;
-                case '\b':
-                    output.Write("\\b");
-                    break;
-                default:
-                    output.Write("\\u");
-                    output.Write(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    break;
-            }
+            Parts = [.. parts];
         }
 
-        output.Write(span[clean..]);
+        public bool Simple { get; } = true;
+
+        public byte[] EscapedText { get; }
+
+        public Part[] Parts { get; }
+    }
+
+    private sealed record Part(byte[]? Text, string? Property, byte[]? Missing);
+
+    /// <summary>Appends UTF-8 to a buffer writer.</summary>
+    private readonly ref struct Utf8(IBufferWriter<byte> output)
+    {
+        public void Raw(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(output.GetSpan(bytes.Length));
+            output.Advance(bytes.Length);
+        }
+
+        /// <summary>Plain ASCII or any text with nothing to escape.</summary>
+        public void Raw(ReadOnlySpan<char> chars)
+        {
+            var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(chars.Length));
+            output.Advance(Encoding.UTF8.GetBytes(chars, span));
+        }
+
+        public void Formatted<T>(T value, ReadOnlySpan<char> format)
+            where T : IUtf8SpanFormattable
+        {
+            var span = output.GetSpan(64);
+            if (!value.TryFormat(span, out var written, format, CultureInfo.InvariantCulture))
+            {
+                // Nothing the formatter writes here is near 64 bytes; should it ever be, allocate.
+                Raw(string.Create(CultureInfo.InvariantCulture, $"{value}").AsSpan());
+                return;
+            }
+
+            output.Advance(written);
+        }
+
+        /// <summary>
+        /// JSON string escaping: quote, backslash and control characters. With
+        /// <paramref name="quoteEscaped"/> a quote is first escaped as Serilog's message rendering
+        /// does (<c>\"</c>), and that is then escaped for JSON (<c>\\\"</c>).
+        /// </summary>
+        public void Escaped(ReadOnlySpan<char> text, bool quoteEscaped = false)
+        {
+            while (true)
+            {
+                var next = text.IndexOfAny(NeedsEscape);
+                if (next < 0)
+                {
+                    Raw(text);
+                    return;
+                }
+
+                Raw(text[..next]);
+                var c = text[next];
+                text = text[(next + 1)..];
+                switch (c)
+                {
+                    case '"':
+                        Raw(quoteEscaped ? "\\\\\\\""u8 : "\\\""u8);
+                        break;
+                    case '\\':
+                        Raw("\\\\"u8);
+                        break;
+                    case '\n':
+                        Raw("\\n"u8);
+                        break;
+                    case '\r':
+                        Raw("\\r"u8);
+                        break;
+                    case '\t':
+                        Raw("\\t"u8);
+                        break;
+                    case '\f':
+                        Raw("\\f"u8);
+                        break;
+                    case '\b':
+                        Raw("\\b"u8);
+                        break;
+                    default:
+                        Raw("\\u00"u8);
+                        Formatted((byte)c, "x2");
+                        break;
+                }
+            }
+        }
     }
 }

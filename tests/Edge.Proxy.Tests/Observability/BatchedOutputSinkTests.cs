@@ -80,6 +80,36 @@ public sealed class BatchedOutputSinkTests
         Assert.Equal(lines - dropped, text.Split('\n').Count(l => l == line));
     }
 
+    /// <summary>JSON lines take the UTF-8 path, the rest the text path; both arrive as the UTF-8 of what Serilog's JsonFormatter prints.</summary>
+    [Fact]
+    public void JsonLines_SimpleAndComplex_ArriveAsTheUtf8OfSerilogsJson()
+    {
+        var output = new MemoryStream();
+        var sink = new BatchedOutputSink(new EdgeJsonFormatter(), output);
+        var simple = new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new MessageTemplateParser().Parse("{Path} é \"{N}\""),
+            [new("Path", new ScalarValue("/日本/😀\"q\"\n")), new("N", new ScalarValue(1.5))]);
+        var complex = new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Error, new InvalidOperationException("ü"), new MessageTemplateParser().Parse("{X}"),
+            [new("X", new SequenceValue([new ScalarValue("ü")]))]);
+        Assert.True(EdgeJsonFormatter.IsSimple(simple));
+        Assert.False(EdgeJsonFormatter.IsSimple(complex));
+
+        sink.Emit(simple);
+        sink.Emit(complex);
+        sink.Dispose();
+
+        var serilog = new Serilog.Formatting.Json.JsonFormatter(renderMessage: true);
+        var expected = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
+        serilog.Format(simple, expected);
+        serilog.Format(complex, expected);
+        var actual = Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var wanted = expected.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, actual.Length);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(wanted[i]), System.Text.Json.Nodes.JsonNode.Parse(actual[i])), $"expected {wanted[i]}\nactual   {actual[i]}");
+        }
+    }
+
     private static LogEvent Event(string text)
         => new(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new MessageTemplate([new TextToken(text)]), []);
 
