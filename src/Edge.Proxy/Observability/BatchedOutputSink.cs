@@ -28,6 +28,7 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
     private static ArrayBufferWriter<byte>? t_bytes;
 
     private readonly ITextFormatter _formatter;
+    private readonly bool _utf8Json;
     private readonly Stream _output;
     private readonly Lock _gate = new();
     private readonly AutoResetEvent _wake = new(false);
@@ -40,6 +41,7 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
     public BatchedOutputSink(ITextFormatter formatter, Stream output)
     {
         _formatter = formatter;
+        _utf8Json = formatter is EdgeJsonFormatter;
         _output = output;
         _thread = new Thread(Run) { IsBackground = true, Name = "Edge log writer" };
         _thread.Start();
@@ -54,7 +56,7 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
         // with, others are formatted as text and transcoded here.
         var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
         bytes.ResetWrittenCount();
-        if (_formatter is not EdgeJsonFormatter || !EdgeJsonFormatter.TryFormat(logEvent, bytes))
+        if (!_utf8Json || !EdgeJsonFormatter.TryFormat(logEvent, bytes))
         {
             var writer = t_writer ??= new StringWriter(new StringBuilder(512), System.Globalization.CultureInfo.InvariantCulture);
             var text = writer.GetStringBuilder().Clear();

@@ -49,7 +49,7 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
     /// </summary>
     public static bool TryFormat(LogEvent logEvent, IBufferWriter<byte> output)
     {
-        var template = Templates.GetValue(logEvent.MessageTemplate, static t => new Template(t));
+        var template = Compiled(logEvent.MessageTemplate);
         if (!template.Simple || !IsSimpleValues(logEvent))
         {
             return false;
@@ -116,7 +116,9 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
 
     /// <summary>No exception, plain scalar values only, and property tokens without format or alignment.</summary>
     internal static bool IsSimple(LogEvent logEvent)
-        => Templates.GetValue(logEvent.MessageTemplate, static t => new Template(t)).Simple && IsSimpleValues(logEvent);
+        => Compiled(logEvent.MessageTemplate).Simple && IsSimpleValues(logEvent);
+
+    private static Template Compiled(MessageTemplate template) => Templates.GetValue(template, static t => new Template(t));
 
     private static bool IsSimpleValues(LogEvent logEvent)
     {
@@ -217,7 +219,7 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
     }
 
     /// <summary>JSON string escaping of <paramref name="text"/> into UTF-8 (see <see cref="Utf8.Escaped"/>).</summary>
-    internal static byte[] EscapedUtf8(string text, bool quoteEscaped = false)
+    private static byte[] EscapedUtf8(string text, bool quoteEscaped = false)
     {
         var buffer = new ArrayBufferWriter<byte>(text.Length + 16);
         var w = new Utf8(buffer);
@@ -278,15 +280,15 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         public void Formatted<T>(T value, ReadOnlySpan<char> format)
             where T : IUtf8SpanFormattable
         {
-            var span = output.GetSpan(64);
-            if (!value.TryFormat(span, out var written, format, CultureInfo.InvariantCulture))
+            // 64 bytes hold every value written here; a larger buffer is asked for should one not fit.
+            for (var size = 64; ; size *= 2)
             {
-                // Nothing the formatter writes here is near 64 bytes; should it ever be, allocate.
-                Raw(string.Create(CultureInfo.InvariantCulture, $"{value}").AsSpan());
-                return;
+                if (value.TryFormat(output.GetSpan(size), out var written, format, CultureInfo.InvariantCulture))
+                {
+                    output.Advance(written);
+                    return;
+                }
             }
-
-            output.Advance(written);
         }
 
         /// <summary>
