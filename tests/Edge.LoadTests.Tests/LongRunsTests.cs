@@ -42,6 +42,30 @@ public sealed class LongRunsTests
     }
 
     [Fact]
+    public void LatencyWindows_ThreeMinutes_AreTheLastTwoHalfMinutes()
+    {
+        var plan = SoakPlan.For(TimeSpan.FromMinutes(3));
+
+        Assert.Equal([new Window(S(120), S(150)), new Window(S(150), S(180))], plan.LatencyWindows());
+    }
+
+    [Theory]
+    [InlineData(60)]
+    [InlineData(100)]
+    [InlineData(600)]
+    [InlineData(1234)]
+    public void LatencyWindows_AnyLength_EndWithLate_AllAfterEarly(double seconds)
+    {
+        var plan = SoakPlan.For(S(seconds));
+        var windows = plan.LatencyWindows();
+
+        Assert.InRange(windows.Count, 1, 2);
+        Assert.Equal(plan.Late, windows[^1]);
+        Assert.All(windows, w => Assert.True(w.From >= plan.Early.To, $"{w} overlaps {plan.Early}"));
+        Assert.All(windows, w => Assert.Contains(w, plan.Windows()));
+    }
+
+    [Fact]
     public void SoakPlan_UnderAMinute_Throws() => Assert.Throws<ArgumentOutOfRangeException>(() => SoakPlan.For(S(59)));
 
     [Theory]

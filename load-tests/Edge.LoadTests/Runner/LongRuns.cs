@@ -44,6 +44,13 @@ internal sealed record SoakPlan(TimeSpan Duration, TimeSpan WarmUp, TimeSpan Win
     /// <summary>The last window of the run (shorter than the others when the run is not a whole number of windows).</summary>
     public Window Late => Windows()[^1];
 
+    /// <summary>
+    /// The windows whose p99 the latency drift judges against <see cref="Early"/>: the last two
+    /// after it (the last alone when only one follows it). A latency leak raises both; one stall of
+    /// a shared machine raises one, so the drift takes the lower of their p99s.
+    /// </summary>
+    public IReadOnlyList<Window> LatencyWindows() => [.. Windows().Where(w => w.From >= Early.To).TakeLast(2)];
+
     /// <summary>The run cut into consecutive windows of <see cref="WindowLength"/>.</summary>
     public IReadOnlyList<Window> Windows()
     {
