@@ -66,6 +66,32 @@ public sealed class LongRunsTests
     }
 
     [Fact]
+    public void PerSecondP99_OneValuePerSecondThatHoldsAny_InTimeOrder()
+    {
+        // Second 0: 1..100 ms (p99 99); second 2: 200 ms; second 1 is empty.
+        var latencies = Enumerable.Range(1, 100).Select(i => (S(0.005 * i), (double)i)).Append((S(2.5), 200.0)).Reverse();
+
+        Assert.Equal([99, 200], Growth.PerSecondP99(latencies));
+    }
+
+    [Fact]
+    public void PerSecondP99_MedianIgnoresAStallOfLessThanHalfTheSeconds_ButNotAGrowthInEvery()
+    {
+        // 60 seconds of 100 requests at 10 ms with one at 12 ms; seconds 20–39 stalled (every request 80 ms).
+        static IEnumerable<(TimeSpan, double)> Window(Func<int, double> latencyOfSecond)
+            => Enumerable.Range(0, 60).SelectMany(second => Enumerable.Range(0, 100)
+                .Select(i => (S(second + (i / 100.0)), i == 99 ? latencyOfSecond(second) + 2 : latencyOfSecond(second))));
+
+        var steady = Growth.Median(Growth.PerSecondP99(Window(_ => 10)));
+        var stalled = Growth.Median(Growth.PerSecondP99(Window(second => second is >= 20 and < 40 ? 80 : 10)));
+        var leaking = Growth.Median(Growth.PerSecondP99(Window(second => 10 + (second * 0.5))));
+
+        Assert.Equal(10, steady);
+        Assert.Equal(10, stalled);
+        Assert.True(Growth.Ratio(steady, leaking) > 0.5, $"a latency growing in every second reads {leaking} ms against {steady} ms");
+    }
+
+    [Fact]
     public void SoakPlan_UnderAMinute_Throws() => Assert.Throws<ArgumentOutOfRangeException>(() => SoakPlan.For(S(59)));
 
     [Theory]

@@ -45,9 +45,10 @@ internal sealed record SoakPlan(TimeSpan Duration, TimeSpan WarmUp, TimeSpan Win
     public Window Late => Windows()[^1];
 
     /// <summary>
-    /// The windows whose p99 the latency drift judges against <see cref="Early"/>: the last two
-    /// after it (the last alone when only one follows it). A latency leak raises both; one stall of
-    /// a shared machine raises one, so the drift takes the lower of their p99s.
+    /// The windows whose latency the drift judges against <see cref="Early"/>: the last two after
+    /// it (the last alone when only one follows it), their seconds taken together
+    /// (<see cref="Growth.PerSecondP99"/>): a latency leak raises all of them, a stall of a shared
+    /// machine some.
     /// </summary>
     public IReadOnlyList<Window> LatencyWindows() => [.. Windows().Where(w => w.From >= Early.To).TakeLast(2)];
 
@@ -97,6 +98,18 @@ internal static class Growth
         var before = Median(samples.Where(s => early.Contains(s.At)).Select(s => s.Value));
         var after = Median(samples.Where(s => late.Contains(s.At)).Select(s => s.Value));
         return new GrowthResult(before, after, Ratio(before, after));
+    }
+
+    /// <summary>
+    /// The p99 (nearest rank) of each second's latencies, for the seconds that hold any, in time
+    /// order. A window's typical p99 is the median of these: a stall of the shared machine lasting
+    /// less than half the window moves the window's p99 but not that median; a latency leak raises
+    /// every second's.
+    /// </summary>
+    public static IReadOnlyList<double> PerSecondP99(IEnumerable<(TimeSpan At, double LatencyMs)> latencies)
+    {
+        ArgumentNullException.ThrowIfNull(latencies);
+        return [.. latencies.GroupBy(l => (long)Math.Floor(l.At.TotalSeconds)).OrderBy(g => g.Key).Select(g => Percentiles.NearestRank(g.Select(l => l.LatencyMs), 99))];
     }
 
     /// <summary>(after - before) / before: p99 drift, resource growth; NaN when it cannot be computed.</summary>
