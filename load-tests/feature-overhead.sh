@@ -39,7 +39,15 @@ else
 fi
 
 for tool in wrk nginx dotnet; do
-  command -v "$tool" >/dev/null || { echo "resilience-overhead: '$tool' is not installed" >&2; exit 2; }
+  command -v "$tool" >/dev/null || { echo "feature-overhead: '$tool' is not installed" >&2; exit 2; }
+done
+
+for p in "${ORIGIN_PORTS[@]}" "$EDGE_PORT" $((EDGE_PORT + 10)); do
+  # A stale nginx or edge from an interrupted run would otherwise answer in place of this run's.
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "feature-overhead: 127.0.0.1:$p is already in use (a stale nginx or edge from an earlier run?); stop it first" >&2
+    exit 2
+  fi
 done
 
 work=$(mktemp -d)
