@@ -81,6 +81,33 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a request's line: with the JSON output straight as UTF-8 from its values, otherwise
+    /// as the Serilog event it stands for.
+    /// </summary>
+    public void Emit(in RequestLine line)
+    {
+        if (!_utf8Json)
+        {
+            Emit(line.ToLogEvent());
+            return;
+        }
+
+        var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
+        bytes.ResetWrittenCount();
+        if (!EdgeJsonFormatter.TryWriteRequestLine(line, bytes))
+        {
+            Emit(line.ToLogEvent());
+            return;
+        }
+
+        Append(bytes.WrittenSpan);
+        if (bytes.Capacity > MaxLineBuffer)
+        {
+            t_bytes = null;
+        }
+    }
+
     private const int MaxLineBuffer = 64 * 1024;
 
     private void Append(ReadOnlySpan<byte> line)

@@ -114,6 +114,110 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         return true;
     }
 
+    /// <summary>
+    /// Appends a request's line as UTF-8: byte for byte what <see cref="TryFormat"/> writes for
+    /// <see cref="RequestLine.ToLogEvent"/>, without making the event. False (and nothing written)
+    /// for a template with formats or alignment.
+    /// </summary>
+    public static bool TryWriteRequestLine(in RequestLine line, IBufferWriter<byte> output)
+    {
+        var template = Compiled(line.Template);
+        if (!template.Simple)
+        {
+            return false;
+        }
+
+        var w = new Utf8(output);
+        w.Raw("{\"Timestamp\":\""u8);
+        w.Formatted(line.Timestamp, "o");
+        w.Raw("\",\"Level\":\""u8);
+        w.Raw(LevelName(line.Level));
+        w.Raw("\",\"MessageTemplate\":\""u8);
+        w.Raw(template.EscapedText);
+        w.Raw("\",\"RenderedMessage\":\""u8);
+        var count = line.FieldCount;
+        foreach (var part in template.Parts)
+        {
+            if (part.Text is { } text)
+            {
+                w.Raw(text);
+            }
+            else if (FindField(line, part, count) is { } index)
+            {
+                WriteField(line, line[index], rendered: true, ref w);
+            }
+            else
+            {
+                w.Raw(part.Missing!);
+            }
+        }
+
+        w.Raw("\",\"Properties\":{"u8);
+        for (var i = 0; i < count; i++)
+        {
+            var field = line[i];
+            w.Raw(i == 0 ? "\""u8 : ",\""u8);
+            w.Escaped(field.Name);
+            w.Raw("\":"u8);
+            WriteField(line, field, rendered: false, ref w);
+        }
+
+        w.Raw("}}\n"u8);
+        return true;
+    }
+
+    private static int? FindField(in RequestLine line, Part part, int count)
+    {
+        if (part.LineField >= 0)
+        {
+            return part.LineField;
+        }
+
+        for (var i = RequestLine.FixedNames.Length; i < count; i++)
+        {
+            if (line[i].Name == part.Property)
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A request line's value: as JSON, or as Serilog renders it in the message (strings quoted) and then escaped.</summary>
+    private static void WriteField(in RequestLine line, RequestLine.Field field, bool rendered, ref Utf8 w)
+    {
+        var quote = rendered ? "\\\""u8 : "\""u8;
+        switch (field.Kind)
+        {
+            case RequestLine.FieldKind.Text:
+                w.Raw(quote);
+                w.Escaped(field.Text!, quoteEscaped: rendered);
+                w.Raw(quote);
+                break;
+            case RequestLine.FieldKind.Integer:
+                w.Formatted(field.Number, default);
+                break;
+            case RequestLine.FieldKind.Milliseconds:
+                w.Milliseconds(field.Number);
+                break;
+            case RequestLine.FieldKind.Address:
+                // An address's text has nothing to escape.
+                w.Raw(quote);
+                w.Formatted(line.ClientIp!, default);
+                w.Raw(quote);
+                break;
+            case RequestLine.FieldKind.TraceId:
+                w.Raw(quote);
+                w.TraceId(line.TraceId);
+                w.Raw(quote);
+                break;
+            default:
+                w.Raw("null"u8);
+                break;
+        }
+    }
+
     /// <summary>No exception, plain scalar values only, and property tokens without format or alignment.</summary>
     internal static bool IsSimple(LogEvent logEvent)
         => Compiled(logEvent.MessageTemplate).Simple && IsSimpleValues(logEvent);
@@ -238,14 +342,14 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
             {
                 if (token is TextToken text)
                 {
-                    parts.Add(new Part(EscapedUtf8(text.Text), null, null));
+                    parts.Add(new Part(EscapedUtf8(text.Text), null, null, -1));
                 }
                 else
                 {
                     var property = (PropertyToken)token;
                     Simple &= property.Format is null && property.Alignment is null;
                     // Serilog renders a missing property as the token itself.
-                    parts.Add(new Part(null, property.PropertyName, EscapedUtf8(property.ToString())));
+                    parts.Add(new Part(null, property.PropertyName, EscapedUtf8(property.ToString()), Array.IndexOf(RequestLine.FixedNames, property.PropertyName)));
                 }
             }
 
@@ -259,7 +363,8 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         public Part[] Parts { get; }
     }
 
-    private sealed record Part(byte[]? Text, string? Property, byte[]? Missing);
+    /// <param name="LineField">The property's index among <see cref="RequestLine.FixedNames"/>, or -1.</param>
+    private sealed record Part(byte[]? Text, string? Property, byte[]? Missing, int LineField);
 
     /// <summary>Appends UTF-8 to a buffer writer.</summary>
     private readonly ref struct Utf8(IBufferWriter<byte> output)
@@ -289,6 +394,28 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
                     return;
                 }
             }
+        }
+
+        public void Milliseconds(long microseconds)
+        {
+            for (var size = 32; ; size *= 2)
+            {
+                if (RequestLine.TryFormatMilliseconds(microseconds, output.GetSpan(size), out var written))
+                {
+                    output.Advance(written);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>The 32 lowercase hex digits of a trace id.</summary>
+        public void TraceId(System.Diagnostics.ActivityTraceId traceId)
+        {
+            Span<byte> id = stackalloc byte[16];
+            traceId.CopyTo(id);
+            Span<char> hex = stackalloc char[32];
+            Convert.TryToHexStringLower(id, hex, out _);
+            Raw(hex);
         }
 
         /// <summary>

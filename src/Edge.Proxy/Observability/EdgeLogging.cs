@@ -59,7 +59,7 @@ public sealed class EdgeLogging : IDisposable
     /// window) does not apply, and nothing is enriched from the log context: the line carries
     /// everything it needs. The caller has checked <see cref="Logger"/> is enabled at its level.
     /// </summary>
-    internal void WriteRequestLine(LogEvent line) => _sink.Emit(line);
+    internal void WriteRequestLine(in RequestLine line) => _sink.Emit(line);
 
     public string Format { get; }
 

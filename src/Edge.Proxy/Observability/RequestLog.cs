@@ -47,95 +47,35 @@ internal sealed class RequestLog(EdgeLogging logging)
         }
 
         var request = context.Request;
-        var count = Fixed + (rejection is null ? 0 : 1) + settings.Headers.Count;
-        var properties = new LogEventProperty[count];
-        properties[0] = Names.Method.Get(request.Method);
-        properties[1] = new("Path", new ScalarValue(settings.IncludeQueryString && request.QueryString.HasValue ? request.Path.Value + Redact(request.QueryString.Value!, settings) : request.Path.Value));
-        properties[2] = Status(status);
-        properties[3] = new("DurationMs", new ScalarValue(Math.Round(seconds * 1000, 3)));
-        properties[4] = Names.Route.Get(route);
-        properties[5] = Names.Cluster.Get(cluster);
-        properties[6] = Names.Destination.Get(destination);
-        properties[7] = request.ContentLength is { } bytesIn ? new("BytesIn", new ScalarValue(bytesIn)) : NoBytesIn;
-        properties[8] = context.Response.ContentLength is { } bytesOut ? new("BytesOut", new ScalarValue(bytesOut)) : NoBytesOut;
-        properties[9] = new("ClientIp", new ScalarValue(context.Connection.RemoteIpAddress?.ToString()));
-        properties[10] = new("TraceId", new ScalarValue(Activity.Current is { } activity && activity.TraceId != default ? activity.TraceId.ToHexString() : context.TraceIdentifier));
-        properties[11] = SourceContext;
-        var next = Fixed;
-        if (rejection is not null)
-        {
-            properties[next++] = Names.Rejection.Get(rejection);
-        }
-
+        List<KeyValuePair<string, string>>? headers = null;
         foreach (var (header, property) in settings.Headers)
         {
             if (request.Headers.TryGetValue(header, out var value))
             {
-                properties[next++] = new LogEventProperty(property, new ScalarValue(value.ToString()));
+                // A configured header the request did not carry is left out, not null.
+                (headers ??= []).Add(new(property, value.ToString()));
             }
         }
 
-        if (next < properties.Length)
-        {
-            // A configured header the request did not carry: its property is left out, not null.
-            Array.Resize(ref properties, next);
-        }
-
-        logging.WriteRequestLine(new LogEvent(DateTimeOffset.UtcNow, settings.Level, null, settings.Template, properties));
-    }
-
-    /// <summary>Properties always present, in this order: Method to SourceContext.</summary>
-    private const int Fixed = 12;
-
-    private static readonly LogEventProperty SourceContext = new("SourceContext", new ScalarValue("Edge.Requests"));
-    private static readonly LogEventProperty NoBytesIn = new("BytesIn", new ScalarValue(null));
-    private static readonly LogEventProperty NoBytesOut = new("BytesOut", new ScalarValue(null));
-    private static readonly LogEventProperty[] Statuses = new LogEventProperty[600];
-
-    private static LogEventProperty Status(int status)
-    {
-        if ((uint)status >= (uint)Statuses.Length)
-        {
-            return new LogEventProperty("Status", new ScalarValue(status));
-        }
-
-        // A benign race: two threads may both create the same immutable property.
-        return Statuses[status] ??= new LogEventProperty("Status", new ScalarValue(status));
-    }
-
-    /// <summary>
-    /// Reused properties for values from a small set: config ids, methods, rejection reasons. A
-    /// property is immutable, so one instance serves every line with that value. Clients choose
-    /// methods, so each cache stops growing at <see cref="PropertyCache.Limit"/> entries and then
-    /// creates properties per line.
-    /// </summary>
-    private static class Names
-    {
-        public static readonly PropertyCache Method = new("Method");
-        public static readonly PropertyCache Route = new("Route");
-        public static readonly PropertyCache Cluster = new("Cluster");
-        public static readonly PropertyCache Destination = new("Destination");
-        public static readonly PropertyCache Rejection = new("Rejection");
-    }
-
-    internal sealed class PropertyCache(string name)
-    {
-        public const int Limit = 256;
-
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LogEventProperty> _values = new(StringComparer.Ordinal);
-
-        public int Count => _values.Count;
-
-        public LogEventProperty Get(string value)
-        {
-            if (_values.TryGetValue(value, out var property))
-            {
-                return property;
-            }
-
-            property = new LogEventProperty(name, new ScalarValue(value));
-            return _values.Count < Limit ? _values.GetOrAdd(value, property) : property;
-        }
+        var activity = Activity.Current;
+        logging.WriteRequestLine(new RequestLine(
+            DateTimeOffset.UtcNow,
+            settings.Level,
+            settings.Template,
+            request.Method,
+            settings.IncludeQueryString && request.QueryString.HasValue ? request.Path.Value + Redact(request.QueryString.Value!, settings) : request.Path.Value,
+            status,
+            (long)Math.Round(seconds * 1_000_000),
+            route,
+            cluster,
+            destination,
+            request.ContentLength,
+            context.Response.ContentLength,
+            context.Connection.RemoteIpAddress,
+            activity is not null && activity.TraceId != default ? activity.TraceId : default,
+            activity is not null && activity.TraceId != default ? null : context.TraceIdentifier,
+            rejection,
+            headers));
     }
 
     /// <summary>The query string with the values of secret keys replaced.</summary>
@@ -169,7 +109,7 @@ internal sealed class RequestLog(EdgeLogging logging)
         IReadOnlyList<(string Header, string Property)> Headers,
         Serilog.Events.MessageTemplate Template)
     {
-        private static readonly Serilog.Events.MessageTemplate Parsed = new Serilog.Parsing.MessageTemplateParser().Parse(LineTemplate);
+        internal static readonly Serilog.Events.MessageTemplate Parsed = new Serilog.Parsing.MessageTemplateParser().Parse(LineTemplate);
 
         public static Settings From(LoggingOptions options)
         {

@@ -108,21 +108,98 @@ public sealed class EdgeJsonFormatterTests
     }
 }
 
-public sealed class RequestLogPropertyCacheTests
+public sealed class RequestLineTests
 {
-    /// <summary>Clients choose methods: past the limit, values get fresh properties and the cache stops growing.</summary>
-    [Fact]
-    public void ManyDistinctValues_CacheStopsAtItsLimit_EveryPropertyStillCarriesItsValue()
+    private static readonly DateTimeOffset At = new DateTimeOffset(2026, 12, 4, 19, 50, 1, 234, TimeSpan.Zero).AddTicks(5678);
+
+    private static RequestLine Line(
+        string method = "GET", string? path = "/api/orders", int status = 200, long micros = 1234,
+        string route = "api", string cluster = "main", string destination = "a", long? bytesIn = null, long? bytesOut = 42,
+        System.Net.IPAddress? client = null, string? traceIdentifier = null, string? rejection = null,
+        IReadOnlyList<KeyValuePair<string, string>>? headers = null, LogEventLevel level = LogEventLevel.Information)
+        => new(At, level, RequestLog.Settings.Parsed, method, path, status, micros, route, cluster, destination, bytesIn, bytesOut,
+            client ?? System.Net.IPAddress.Loopback, System.Diagnostics.ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c"),
+            traceIdentifier, rejection, headers);
+
+    public static TheoryData<string> Cases => ["plain", "escapes", "edge answer", "headers", "nulls", "ipv6", "trace identifier", "warning", "slow"];
+
+    private static RequestLine Case(string name) => name switch
     {
-        var cache = new RequestLog.PropertyCache("Method");
-        for (var i = 0; i < RequestLog.PropertyCache.Limit * 3; i++)
+        "plain" => Line(),
+        "escapes" => Line(method: "G\"ET", path: "/a \"quoted\" \\path\nline\u0001 é 日本 😀", route: "r\"1", cluster: "c\\2", destination: "d\t3"),
+        "edge answer" => Line(status: 429, destination: "", rejection: "rate_limit", bytesOut: null),
+        "headers" => Line(rejection: "concurrency", headers: [new("Header_User_Agent", "curl/8 \"x\""), new("Header_X_Tenant", "t1")]),
+        "nulls" => Line(path: null, bytesIn: null, bytesOut: null),
+        "ipv6" => Line(client: System.Net.IPAddress.Parse("::ffff:10.1.2.3"), bytesIn: 1234567890123L),
+        "trace identifier" => Line(traceIdentifier: "0HN8:00000001"),
+        "warning" => Line(status: 502, level: LogEventLevel.Warning, micros: 0),
+        _ => Line(micros: 30_000_000_001),
+    };
+
+    /// <summary>The line written from its values is the line its Serilog event formats to: same bytes, and Serilog's own JSON.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void WrittenFromValues_SameBytesAsItsEvent_SameJsonAsSerilog(string name)
+    {
+        var line = Case(name);
+        var direct = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(EdgeJsonFormatter.TryWriteRequestLine(line, direct));
+        var viaEvent = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(EdgeJsonFormatter.TryFormat(line.ToLogEvent(), viaEvent));
+        var text = System.Text.Encoding.UTF8.GetString(direct.WrittenSpan);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(viaEvent.WrittenSpan), text);
+
+        using var serilog = new StringWriter(CultureInfo.InvariantCulture);
+        new JsonFormatter(renderMessage: true).Format(line.ToLogEvent(), serilog);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(serilog.ToString()), JsonNode.Parse(text)), $"serilog {serilog}\nours    {text}");
+        Assert.EndsWith("}\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Properties_InTheirOrder_RejectionThenHeaders()
+    {
+        var line = Case("headers");
+        var names = Enumerable.Range(0, line.FieldCount).Select(i => line[i].Name).ToArray();
+        Assert.Equal([.. RequestLine.FixedNames, "Rejection", "Header_User_Agent", "Header_X_Tenant"], names);
+        var properties = JsonNode.Parse(WriteDirect(line))!["Properties"]!.AsObject();
+        Assert.Equal(names, properties.Select(p => p.Key).ToArray());
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", (string?)properties["TraceId"]);
+        Assert.Equal("127.0.0.1", (string?)properties["ClientIp"]);
+        Assert.Equal(1.234, (double)properties["DurationMs"]!);
+    }
+
+    /// <summary>Milliseconds printed from whole microseconds read exactly as the double us / 1000.0 prints.</summary>
+    [Fact]
+    public void Milliseconds_SameTextAsTheDouble()
+    {
+        var random = new Random(7);
+        var values = new List<long> { 0, 1, 9, 10, 99, 100, 101, 999, 1000, 1001, 1010, 1100, 12_345, 999_999_999_999_999, 1_000_000_000_000_000, -1, -1500, long.MaxValue / 1000 };
+        for (var i = 0; i < 20_000; i++)
         {
-            var property = cache.Get($"M{i}");
-            Assert.Equal("Method", property.Name);
-            Assert.Equal($"M{i}", ((ScalarValue)property.Value).Value);
+            values.Add(random.NextInt64(0, i % 2 == 0 ? 100_000_000 : 999_999_999_999_999));
         }
 
-        Assert.Equal(RequestLog.PropertyCache.Limit, cache.Count);
-        Assert.Same(cache.Get("M1"), cache.Get("M1"));
+        Span<byte> buffer = stackalloc byte[64];
+        foreach (var micros in values)
+        {
+            Assert.True(RequestLine.TryFormatMilliseconds(micros, buffer, out var written));
+            Assert.Equal((micros / 1000.0).ToString("R", CultureInfo.InvariantCulture), System.Text.Encoding.ASCII.GetString(buffer[..written]));
+        }
+    }
+
+    [Fact]
+    public void Milliseconds_TooSmallABuffer_SaysSo()
+    {
+        Span<byte> buffer = stackalloc byte[4];
+        Assert.False(RequestLine.TryFormatMilliseconds(12_345, buffer, out _));
+        Assert.True(RequestLine.TryFormatMilliseconds(12_000, buffer, out var written));
+        Assert.Equal("12", System.Text.Encoding.ASCII.GetString(buffer[..written]));
+    }
+
+    private static string WriteDirect(RequestLine line)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(EdgeJsonFormatter.TryWriteRequestLine(line, buffer));
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }
