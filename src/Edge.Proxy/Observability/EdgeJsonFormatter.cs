@@ -156,15 +156,27 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         for (var i = 0; i < count; i++)
         {
             var field = line[i];
-            w.Raw(i == 0 ? "\""u8 : ",\""u8);
-            w.Escaped(field.Name);
-            w.Raw("\":"u8);
+            if (i < FixedPrefixes.Length)
+            {
+                w.Raw(FixedPrefixes[i]);
+            }
+            else
+            {
+                w.Raw(",\""u8);
+                w.Escaped(field.Name);
+                w.Raw("\":"u8);
+            }
+
             WriteField(line, field, rendered: false, ref w);
         }
 
         w.Raw("}}\n"u8);
         return true;
     }
+
+    /// <summary>Each fixed property's <c>"Name":</c> (after a comma but the first), escaped once.</summary>
+    private static readonly byte[][] FixedPrefixes = [.. RequestLine.FixedNames.Select((name, i) =>
+        Encoding.UTF8.GetBytes((i == 0 ? "\"" : ",\"") + name + "\":"))];
 
     private static int? FindField(in RequestLine line, Part part, int count)
     {
@@ -413,9 +425,8 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         {
             Span<byte> id = stackalloc byte[16];
             traceId.CopyTo(id);
-            Span<char> hex = stackalloc char[32];
-            Convert.TryToHexStringLower(id, hex, out _);
-            Raw(hex);
+            Convert.TryToHexStringLower(id, output.GetSpan(32), out var written);
+            output.Advance(written);
         }
 
         /// <summary>

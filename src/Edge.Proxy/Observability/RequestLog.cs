@@ -18,14 +18,18 @@ internal sealed class RequestLog(EdgeLogging logging)
     private const string LineTemplate =
         "{Method} {Path} {Status} in {DurationMs} ms (route {Route}, cluster {Cluster}, destination {Destination})";
 
-    private static readonly object RejectionKey = new();
-
     private volatile Settings _settings = Settings.From(new LoggingOptions());
 
     public void Apply(LoggingOptions options) => _settings = Settings.From(options);
 
     /// <summary>Marks a request the edge refused, so its line says why.</summary>
-    public static void MarkRejected(HttpContext context, string reason) => context.Items[RejectionKey] = reason;
+    public static void MarkRejected(HttpContext context, string reason) => context.Features.Set(new Rejected(reason));
+
+    /// <summary>
+    /// A feature rather than an <c>Items</c> entry: reading <c>HttpContext.Items</c> makes its
+    /// dictionary, and every line asks; an absent feature costs a look and nothing else.
+    /// </summary>
+    private sealed record Rejected(string Reason);
 
     public void Write(HttpContext context, string route, string cluster, string destination, int status, double seconds)
     {
@@ -35,11 +39,7 @@ internal sealed class RequestLog(EdgeLogging logging)
             return;
         }
 
-        string? rejection = null;
-        if (context.Items.Count != 0 && context.Items.TryGetValue(RejectionKey, out var reason))
-        {
-            rejection = reason as string;
-        }
+        var rejection = context.Features.Get<Rejected>()?.Reason;
 
         if (settings.Sampling < 1 && status < 500 && rejection is null && Random.Shared.NextDouble() >= settings.Sampling)
         {

@@ -116,6 +116,7 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         await using var origin = await OriginServer.StartAsync("a");
         var config = EdgeConfigFile.Config(origin);
         config["ReverseProxy"]!["Routes"]!["all"]!["RateLimiterPolicy"] = "one";
+        config["ReverseProxy"]!["Routes"]!["open"] = new JsonObject { ["ClusterId"] = "main", ["Match"] = new JsonObject { ["Path"] = "/open/{**rest}" } };
         config["Edge"]!["RateLimiting"] = new JsonObject
         {
             ["Policies"] = new JsonObject { ["one"] = new JsonObject { ["Kind"] = "FixedWindow", ["PermitLimit"] = 1, ["Window"] = "00:01:00" } },
@@ -129,11 +130,16 @@ public sealed class RequestLogTests(ITestOutputHelper output)
         using var body = JsonDocument.Parse(await refused.Content.ReadAsStringAsync());
         var traceId = body.RootElement.GetProperty("traceId").GetString();
         Assert.Equal(traceId, TraceIdOf(refused.Headers.GetValues("traceresponse").Single()));
+        // The next request on the same kept-alive connection was not refused, and its line says nothing of it.
+        using var next = await edge.Public.GetAsync("/open/third");
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
 
-        await Eventually.TrueAsync(() => RequestLines(edge).Count == 2, TimeSpan.FromSeconds(5), "both log lines");
+        await Eventually.TrueAsync(() => RequestLines(edge).Count == 3, TimeSpan.FromSeconds(5), "three log lines");
         var line = RequestLines(edge).Single(l => l.GetProperty("Status").GetInt32() == 429);
         Assert.Equal("rate_limit", line.GetProperty("Rejection").GetString());
         Assert.Equal(traceId, line.GetProperty("TraceId").GetString());
+        Assert.All(RequestLines(edge).Where(l => l.GetProperty("Status").GetInt32() == 200), l => Assert.False(l.TryGetProperty("Rejection", out _)));
+        Assert.Equal("open", RequestLines(edge).Single(l => l.GetProperty("Path").GetString() == "/open/third").GetProperty("Route").GetString());
     }
 
     [Fact]
