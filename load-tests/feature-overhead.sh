@@ -9,6 +9,7 @@
 #   FEATURE=observability BLOCKS=8 RUNS=6 DURATION=3 WARMUP=15 CONNECTIONS=64 load-tests/feature-overhead.sh
 #
 #   PAIR=1 FEATURE=observability load-tests/feature-overhead.sh   # both edges under load at once (below)
+#   OUTBOUND_HTTP=false FEATURE=observability ...   # the "on" edge without .NET's outbound HTTP metrics (Edge:Metrics:OutboundHttp)
 #
 # PAIR=1: instead of taking turns, both edges are loaded at the same time, each by its own wrk
 # (half the connections and threads each), on the same core. Every drift of a shared machine's
@@ -23,6 +24,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-6} # paired runs per block
+OUTBOUND_HTTP=${OUTBOUND_HTTP:-true} # Edge:Metrics:OutboundHttp of the "on" edge (metrics, observability)
+[[ $OUTBOUND_HTTP =~ ^(true|false)$ ]] || { echo "feature-overhead: OUTBOUND_HTTP must be true or false" >&2; exit 2; }
 FEATURE=${FEATURE:-resilience} # resilience | observability | metrics | requestlogs (the last two: each half of observability)
 [[ $FEATURE =~ ^(resilience|observability|metrics|requestlogs)$ ]] || { echo "feature-overhead: FEATURE must be resilience, observability, metrics or requestlogs" >&2; exit 2; }
 DURATION=${DURATION:-3}
@@ -89,9 +92,9 @@ config() { # $1 = on|off, $2 = public port, $3 = admin port
       resilience='"Resilience": { "CircuitBreaker": { "Enabled": true }, "Retry": { "Enabled": true, "MaxAttempts": 2 } }' ;;
     observability:on)
       # Metrics aggregated (and scraped below) and one JSON request line per request at Information.
-      observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": true }' ;;
+      observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": true, "OutboundHttp": '$OUTBOUND_HTTP' }' ;;
     metrics:on)
-      observability='"Logging": { "Level": "Warning", "RequestLogs": false }, "Metrics": { "Enabled": true }' ;;
+      observability='"Logging": { "Level": "Warning", "RequestLogs": false }, "Metrics": { "Enabled": true, "OutboundHttp": '$OUTBOUND_HTTP' }' ;;
     requestlogs:on)
       observability='"Logging": { "Level": "Information", "RequestLogs": true }, "Metrics": { "Enabled": false }' ;;
   esac
