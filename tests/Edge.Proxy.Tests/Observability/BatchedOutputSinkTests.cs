@@ -33,6 +33,33 @@ public sealed class BatchedOutputSinkTests
         }
     }
 
+    /// <summary>A request line reaches a JSON output as its bytes, and a text output through its Serilog event.</summary>
+    [Fact]
+    public void RequestLine_JsonOutputWritesItsBytes_TextOutputItsRenderedEvent()
+    {
+        var line = new RequestLine(
+            DateTimeOffset.UnixEpoch, LogEventLevel.Information, RequestLog.Settings.Parsed, "GET", "/a", 200, 1500, "api", "main", "a",
+            null, 20, System.Net.IPAddress.Loopback, System.Diagnostics.ActivityTraceId.CreateRandom(), null, "rate_limit", null);
+
+        var json = new MemoryStream();
+        using (var sink = new BatchedOutputSink(new EdgeJsonFormatter(), json))
+        {
+            sink.Emit(line);
+        }
+
+        var expected = new System.Buffers.ArrayBufferWriter<byte>();
+        Assert.True(EdgeJsonFormatter.TryWriteRequestLine(line, expected));
+        Assert.Equal(expected.WrittenSpan.ToArray(), json.ToArray());
+
+        var text = new MemoryStream();
+        using (var sink = new BatchedOutputSink(Lines, text))
+        {
+            sink.Emit(line);
+        }
+
+        Assert.Equal("\"GET\" \"/a\" 200 in 1.5 ms (route \"api\", cluster \"main\", destination \"a\")\n", Encoding.UTF8.GetString(text.ToArray()));
+    }
+
     [Fact]
     public async Task Lines_AreWrittenWithoutDispose_WithinAFewIntervals()
     {
