@@ -54,8 +54,7 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
     {
         // A line is UTF-8 before the lock is taken: JSON lines are written as UTF-8 to begin
         // with, others are formatted as text and transcoded here.
-        var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
-        bytes.ResetWrittenCount();
+        var bytes = LineBuffer();
         if (!_utf8Json || !EdgeJsonFormatter.TryFormat(logEvent, bytes))
         {
             var writer = t_writer ??= new StringWriter(new StringBuilder(512), System.Globalization.CultureInfo.InvariantCulture);
@@ -73,12 +72,7 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
             }
         }
 
-        Append(bytes.WrittenSpan);
-        if (bytes.Capacity > MaxLineBuffer)
-        {
-            // One huge line (an exception with a deep stack) does not keep its buffer alive per thread.
-            t_bytes = null;
-        }
+        Append(bytes);
     }
 
     /// <summary>
@@ -87,28 +81,38 @@ internal sealed class BatchedOutputSink : ILogEventSink, IDisposable
     /// </summary>
     public void Emit(in RequestLine line)
     {
-        if (!_utf8Json)
+        if (_utf8Json)
         {
-            Emit(line.ToLogEvent());
-            return;
+            var bytes = LineBuffer();
+            if (EdgeJsonFormatter.TryWriteRequestLine(line, bytes))
+            {
+                Append(bytes);
+                return;
+            }
         }
 
-        var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
-        bytes.ResetWrittenCount();
-        if (!EdgeJsonFormatter.TryWriteRequestLine(line, bytes))
-        {
-            Emit(line.ToLogEvent());
-            return;
-        }
-
-        Append(bytes.WrittenSpan);
-        if (bytes.Capacity > MaxLineBuffer)
-        {
-            t_bytes = null;
-        }
+        Emit(line.ToLogEvent());
     }
 
     private const int MaxLineBuffer = 64 * 1024;
+
+    /// <summary>This thread's buffer for one line, emptied.</summary>
+    private static ArrayBufferWriter<byte> LineBuffer()
+    {
+        var bytes = t_bytes ??= new ArrayBufferWriter<byte>(1024);
+        bytes.ResetWrittenCount();
+        return bytes;
+    }
+
+    private void Append(ArrayBufferWriter<byte> bytes)
+    {
+        Append(bytes.WrittenSpan);
+        if (bytes.Capacity > MaxLineBuffer)
+        {
+            // One huge line (an exception with a deep stack) does not keep its buffer alive per thread.
+            t_bytes = null;
+        }
+    }
 
     private void Append(ReadOnlySpan<byte> line)
     {

@@ -56,13 +56,7 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         }
 
         var w = new Utf8(output);
-        w.Raw("{\"Timestamp\":\""u8);
-        w.Formatted(logEvent.Timestamp, "o");
-        w.Raw("\",\"Level\":\""u8);
-        w.Raw(LevelName(logEvent.Level));
-        w.Raw("\",\"MessageTemplate\":\""u8);
-        w.Raw(template.EscapedText);
-        w.Raw("\",\"RenderedMessage\":\""u8);
+        WriteHead(logEvent.Timestamp, logEvent.Level, template, ref w);
         foreach (var part in template.Parts)
         {
             if (part.Text is { } text)
@@ -128,13 +122,7 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
         }
 
         var w = new Utf8(output);
-        w.Raw("{\"Timestamp\":\""u8);
-        w.Formatted(line.Timestamp, "o");
-        w.Raw("\",\"Level\":\""u8);
-        w.Raw(LevelName(line.Level));
-        w.Raw("\",\"MessageTemplate\":\""u8);
-        w.Raw(template.EscapedText);
-        w.Raw("\",\"RenderedMessage\":\""u8);
+        WriteHead(line.Timestamp, line.Level, template, ref w);
         var count = line.FieldCount;
         foreach (var part in template.Parts)
         {
@@ -172,6 +160,18 @@ internal sealed class EdgeJsonFormatter : ITextFormatter
 
         w.Raw("}}\n"u8);
         return true;
+    }
+
+    /// <summary>A line's start, up to the opening quote of its rendered message.</summary>
+    private static void WriteHead(DateTimeOffset timestamp, LogEventLevel level, Template template, ref Utf8 w)
+    {
+        w.Raw("{\"Timestamp\":\""u8);
+        w.Formatted(timestamp, "o");
+        w.Raw("\",\"Level\":\""u8);
+        w.Raw(LevelName(level));
+        w.Raw("\",\"MessageTemplate\":\""u8);
+        w.Raw(template.EscapedText);
+        w.Raw("\",\"RenderedMessage\":\""u8);
     }
 
     /// <summary>Each fixed property's <c>"Name":</c> (after a comma but the first), escaped once.</summary>

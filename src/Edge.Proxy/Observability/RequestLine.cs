@@ -77,7 +77,7 @@ internal readonly record struct RequestLine(
             properties[i] = new LogEventProperty(field.Name, new ScalarValue(field.Kind switch
             {
                 FieldKind.Text => field.Text,
-                FieldKind.Integer when field.Name == FixedNames[2] => (int)field.Number,
+                FieldKind.Integer when i == 2 => Status,
                 FieldKind.Integer => field.Number,
                 FieldKind.Milliseconds => DurationMs,
                 FieldKind.Address => ClientIp!.ToString(),

@@ -57,7 +57,7 @@ internal sealed class RequestLog(EdgeLogging logging)
             }
         }
 
-        var activity = Activity.Current;
+        var traceId = Activity.Current?.TraceId ?? default;
         logging.WriteRequestLine(new RequestLine(
             DateTimeOffset.UtcNow,
             settings.Level,
@@ -72,8 +72,8 @@ internal sealed class RequestLog(EdgeLogging logging)
             request.ContentLength,
             context.Response.ContentLength,
             context.Connection.RemoteIpAddress,
-            activity is not null && activity.TraceId != default ? activity.TraceId : default,
-            activity is not null && activity.TraceId != default ? null : context.TraceIdentifier,
+            traceId,
+            traceId == default ? context.TraceIdentifier : null,
             rejection,
             headers));
     }
